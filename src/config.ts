@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Everything Hebao reads from its environment, validated in this one place. */
+export interface Config {
+  port: number;
+  host: string;
+  /** External PostgreSQL; when absent Hebao starts its embedded one under dataDir/pg. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  adminPhones: string[];
+  logLevel: string;
+  /** Key for keyed hashes (ID numbers, tokens). Generated once into dataDir when not given. */
+  secret: string;
+  ledger: {
+    /** Most transfers one group-commit batch may carry. */
+    maxBatchTransfers: number;
+    /** Batches one process may have in flight at once. */
+    maxInFlightBatches: number;
+    /** How often open pending transfers are checked for their timeout. */
+    expirySweepMs: number;
+  };
+  dbPoolSize: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function loadOrCreateSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const dataDir = path.resolve(env.HEBAO_DATA_DIR || './data');
+  const secret = env.HEBAO_SECRET || loadOrCreateSecret(dataDir);
+  if (secret.length < 32) throw new ConfigError('HEBAO_SECRET must be at least 32 characters');
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL "${logLevel}" is not a pino level`);
+  }
+  return {
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    dataDir,
+    embeddedPgPort: int(env, 'HEBAO_EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    adminPhones: (env.HEBAO_ADMIN_PHONES ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+    logLevel,
+    secret,
+    ledger: {
+      maxBatchTransfers: int(env, 'HEBAO_LEDGER_MAX_BATCH', 4000, 1, 100_000),
+      maxInFlightBatches: int(env, 'HEBAO_LEDGER_IN_FLIGHT', 2, 1, 64),
+      expirySweepMs: int(env, 'HEBAO_LEDGER_EXPIRY_SWEEP_MS', 1000, 10, 3_600_000),
+    },
+    dbPoolSize: int(env, 'HEBAO_DB_POOL', 20, 2, 500),
+  };
+}

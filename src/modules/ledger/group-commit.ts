@@ -1,0 +1,115 @@
+/**
+ * Group commit: requests that arrive while a batch is being written wait and go together in
+ * the next one, so one database transaction (one fsync) serves many callers. Each caller
+ * still gets its own results, and a failing transfer fails alone (the engine isolates it).
+ */
+import { type Db, inTransaction, isRetryable } from '../../db/pool.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { EngineRequest } from './engine.ts';
+import { applyInTransaction } from './store.ts';
+import type { TransferResult } from './types.ts';
+
+interface Submission {
+  chains: EngineRequest[][];
+  size: number;
+  resolve: (results: TransferResult[]) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface GroupCommitOptions {
+  maxBatchTransfers: number;
+  maxInFlightBatches: number;
+  onBatch?: (transfers: number, seconds: number) => void;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+export class GroupCommitter {
+  private queue: Submission[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly options: GroupCommitOptions,
+  ) {}
+
+  submit(chains: EngineRequest[][]): Promise<TransferResult[]> {
+    const size = chains.reduce((n, c) => n + c.length, 0);
+    if (size === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ chains, size, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.options.maxInFlightBatches) return;
+    if (this.queue.length === 0) return;
+    this.scheduled = true;
+    // Let callers of the same tick join the batch before it leaves.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.launch();
+    });
+  }
+
+  private launch(): void {
+    while (this.inFlight < this.options.maxInFlightBatches && this.queue.length > 0) {
+      const batch: Submission[] = [];
+      let size = 0;
+      while (this.queue.length > 0) {
+        const next = this.queue[0]!;
+        if (batch.length > 0 && size + next.size > this.options.maxBatchTransfers) break;
+        batch.push(this.queue.shift()!);
+        size += next.size;
+      }
+      this.inFlight++;
+      this.run(batch).finally(() => {
+        this.inFlight--;
+        this.schedule();
+      });
+      // With more batches allowed in flight, only split the queue if it is large.
+      if (this.queue.length === 0) break;
+    }
+  }
+
+  private async run(batch: Submission[]): Promise<void> {
+    const started = performance.now();
+    try {
+      const results = await this.commit(batch);
+      let offset = 0;
+      for (const s of batch) {
+        s.resolve(results.slice(offset, offset + s.size));
+        offset += s.size;
+      }
+      this.options.onBatch?.(offset, (performance.now() - started) / 1000);
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+      // An unexpected database error: split the batch so that it hits only its cause.
+      const half = Math.ceil(batch.length / 2);
+      await Promise.all([this.run(batch.slice(0, half)), this.run(batch.slice(half))]);
+    }
+  }
+
+  private async commit(batch: Submission[]): Promise<TransferResult[]> {
+    const chains = batch.flatMap((s) => s.chains);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransaction(this.db, (tx) =>
+          applyInTransaction(tx, chains, this.clock.now()),
+        );
+      } catch (err) {
+        // Another process committed the same new id between our read and our insert:
+        // running again finds it and answers as a replay.
+        const code = (err as { code?: string }).code;
+        if (attempt < 3 && (code === UNIQUE_VIOLATION || isRetryable(err))) continue;
+        throw err;
+      }
+    }
+  }
+}

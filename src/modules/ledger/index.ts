@@ -1,0 +1,4 @@
+export { type AccountSpec, Ledger, newTransferId, transferIdFor } from './ledger.ts';
+
+export * from './types.ts';
+export type { VerifyProblem, VerifyReport } from './verify.ts';
