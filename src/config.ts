@@ -23,6 +23,20 @@ export interface Config {
     expirySweepMs: number;
   };
   dbPoolSize: number;
+  wallet: WalletConfig;
+  /** Requests per minute, per client address (register, login) or per user (the rest). */
+  rateLimits: { register: number; login: number; verification: number; pin: number };
+}
+
+export interface WalletConfig {
+  maxTopupAmount: number;
+  maxWithdrawalAmount: number;
+  /** Limits for verified users; unverified users cannot send money out at all. */
+  verified: { perTransfer: number; daily: number };
+  /** Hours a transfer waiting for acceptance stays claimable before it is refunded. */
+  acceptanceHours: number;
+  /** Calendar used for daily limits and monthly statements. */
+  timeZone: string;
 }
 
 export class ConfigError extends Error {}
@@ -47,6 +61,15 @@ function loadOrCreateSecret(dataDir: string): string {
   const secret = randomBytes(32).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
+}
+
+function timeZone(name: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+  } catch {
+    throw new ConfigError(`HEBAO_TIME_ZONE "${name}" is not an IANA time zone`);
+  }
+  return name;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -79,5 +102,21 @@ export function loadConfig(env: Env = process.env): Config {
       expirySweepMs: int(env, 'HEBAO_LEDGER_EXPIRY_SWEEP_MS', 1000, 10, 3_600_000),
     },
     dbPoolSize: int(env, 'HEBAO_DB_POOL', 20, 2, 500),
+    wallet: {
+      maxTopupAmount: int(env, 'HEBAO_MAX_TOPUP', 5_000_000, 1, Number.MAX_SAFE_INTEGER),
+      maxWithdrawalAmount: int(env, 'HEBAO_MAX_WITHDRAWAL', 5_000_000, 1, Number.MAX_SAFE_INTEGER),
+      verified: {
+        perTransfer: int(env, 'HEBAO_LIMIT_PER_TRANSFER', 5_000_000, 1, Number.MAX_SAFE_INTEGER),
+        daily: int(env, 'HEBAO_LIMIT_DAILY', 20_000_000, 1, Number.MAX_SAFE_INTEGER),
+      },
+      acceptanceHours: int(env, 'HEBAO_ACCEPTANCE_HOURS', 24, 1, 24 * 30),
+      timeZone: timeZone(env.HEBAO_TIME_ZONE || 'Asia/Shanghai'),
+    },
+    rateLimits: {
+      register: int(env, 'HEBAO_RATE_REGISTER', 20, 1, 1_000_000),
+      login: int(env, 'HEBAO_RATE_LOGIN', 20, 1, 1_000_000),
+      verification: int(env, 'HEBAO_RATE_VERIFICATION', 10, 1, 1_000_000),
+      pin: int(env, 'HEBAO_RATE_PIN', 20, 1, 1_000_000),
+    },
   };
 }

@@ -4,7 +4,8 @@ CREATE TABLE ledger_accounts (
   id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   -- Readable, hierarchical address: user:<id>:wallet, bank:sandbox, redpacket:<id>:escrow ...
   code            text NOT NULL UNIQUE CHECK (code ~ '^[a-z0-9_.-]+(:[A-Za-z0-9_.-]+)*$'),
-  currency        char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+  -- An ISO 4217 code, or CODE:unit for non-money units kept by the same rules (limit allowances).
+  currency        text NOT NULL CHECK (currency ~ '^[A-Z]{3}(:[a-z]+)?$'),
   -- 1 = debits_must_not_exceed_credits (cannot go negative), 2 = credits_must_not_exceed_debits
   flags           integer NOT NULL DEFAULT 0 CHECK (flags & ~3 = 0 AND flags <> 3),
   debits_pending  bigint NOT NULL DEFAULT 0 CHECK (debits_pending >= 0),
@@ -21,7 +22,7 @@ CREATE TABLE ledger_transfers (
   debit_account_id  bigint NOT NULL REFERENCES ledger_accounts (id),
   credit_account_id bigint NOT NULL REFERENCES ledger_accounts (id),
   amount            bigint NOT NULL CHECK (amount > 0),
-  currency          char(3) NOT NULL,
+  currency          text NOT NULL,
   kind              text NOT NULL,
   -- 2 = pending, 4 = post_pending, 8 = void_pending, 16 = voided by timeout
   flags             integer NOT NULL DEFAULT 0,

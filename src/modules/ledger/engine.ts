@@ -4,6 +4,7 @@
  * transaction and writes back what it returns; tests run it directly.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../platform/canonical-json.ts';
 import {
   type Account,
   AccountFlags,
@@ -56,17 +57,6 @@ export interface AppliedBatch {
 }
 
 const MAX_TIMEOUT_SECONDS = 366 * 24 * 3600;
-
-function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    return JSON.stringify(typeof value === 'bigint' ? value.toString() : value) ?? 'null';
-  }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
 
 /** Hash of every field of a request but its id: a replay with the same id must match it. */
 export function fingerprintOf(req: EngineRequest): string {

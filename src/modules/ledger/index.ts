@@ -1,4 +1,5 @@
 export { type AccountSpec, Ledger, newTransferId, transferIdFor } from './ledger.ts';
 
+export { ledgerRoutes } from './routes.ts';
 export * from './types.ts';
 export type { VerifyProblem, VerifyReport } from './verify.ts';

@@ -53,14 +53,18 @@ export type TransferRequest =
       linked?: boolean;
       metadata?: Record<string, unknown>;
     }
-  | {
-      id: TransferId;
-      mode: 'post' | 'void';
-      pendingId: TransferId;
-      kind: string;
-      linked?: boolean;
-      metadata?: Record<string, unknown>;
-    };
+  | ResolveRequestOf<'post'>
+  | ResolveRequestOf<'void'>;
+
+/** Posts or voids a pending transfer (one member per mode, so `mode` narrows the union). */
+interface ResolveRequestOf<M extends 'post' | 'void'> {
+  id: TransferId;
+  mode: M;
+  pendingId: TransferId;
+  kind: string;
+  linked?: boolean;
+  metadata?: Record<string, unknown>;
+}
 
 export type TransferErrorCode =
   | 'idempotency_conflict'

@@ -1,0 +1,195 @@
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { identityRoutes } from './modules/identity/index.ts';
+import { ledgerRoutes } from './modules/ledger/index.ts';
+import { walletRoutes } from './modules/wallet/index.ts';
+import { AppError } from './platform/errors.ts';
+import { CSRF_COOKIE, SESSION_COOKIE } from './platform/http.ts';
+import { problemBody } from './platform/idempotency.ts';
+import type { Services } from './services.ts';
+
+function ajvFor(coerce: boolean) {
+  // Bodies are taken exactly as sent: "100" is not 100, and unknown fields are an error
+  // (each schema says additionalProperties: false). Query strings are text and need coercion.
+  const ajv = new Ajv({
+    coerceTypes: coerce,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: false,
+    strict: false,
+  });
+  addFormats.default(ajv);
+  return ajv;
+}
+
+export async function buildApp(config: Config, services: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.pin',
+          '*.currentPin',
+          '*.idNumber',
+          '*.token',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    bodyLimit: 1_048_576,
+    trustProxy: process.env.HEBAO_TRUST_PROXY === '1',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const bodyAjv = ajvFor(false);
+  const queryAjv = ajvFor(true);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema),
+  );
+
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    let problem: AppError;
+    if (err instanceof AppError) problem = err;
+    else if ((err as FastifyError).validation) {
+      const v = (err as FastifyError).validation![0];
+      const field = v?.instancePath
+        ? v.instancePath.slice(1).replaceAll('/', '.')
+        : (err as FastifyError).validationContext;
+      const detail =
+        v?.keyword === 'additionalProperties'
+          ? `unknown field "${(v.params as { additionalProperty: string }).additionalProperty}"`
+          : `${field ? `${field} ` : ''}${v?.message ?? 'is invalid'}`;
+      problem = new AppError('validation_error', detail, field ? { field } : {});
+    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      problem = new AppError('unsupported_media_type', 'send the body as application/json');
+    } else if (
+      err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      (err.statusCode === 400 && err instanceof SyntaxError)
+    ) {
+      problem = new AppError('malformed_json', 'the body is not valid JSON');
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      problem = new AppError('validation_error', 'the body is too large');
+    } else if (err.statusCode === 429) {
+      problem = new AppError('rate_limited', 'too many requests; try again later');
+    } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      problem = new AppError('validation_error', err.message);
+    } else {
+      request.log.error({ err }, 'unhandled error');
+      problem = new AppError('internal_error', 'something went wrong on our side');
+    }
+    if (problem.status === 429) reply.header('retry-after', '60');
+    return reply.code(problem.status).type('application/problem+json').send(problemBody(problem));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type('application/problem+json')
+      .send(
+        problemBody(
+          new AppError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
+        ),
+      ),
+  );
+
+  // JSON only: a form or plain-text body is refused with 415 instead of being guessed at.
+  app.removeContentTypeParser(['text/plain']);
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) =>
+      Object.assign(new Error('rate limited'), { statusCode: ctx.statusCode }),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Hebao API',
+        version: '1',
+        description: 'Hebao (荷包) social wallet HTTP API',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // Authentication: a bearer token, or the web app's session cookie. Routes opt in.
+  app.decorate('requireUser', async (request: import('fastify').FastifyRequest) => {
+    const header = request.headers.authorization;
+    let token: string | undefined;
+    let fromCookie = false;
+    if (header?.startsWith('Bearer ')) token = header.slice(7).trim();
+    else if (request.cookies[SESSION_COOKIE]) {
+      token = request.cookies[SESSION_COOKIE];
+      fromCookie = true;
+    }
+    const user = token ? await services.identity.authenticate(token) : undefined;
+    if (!user) throw new AppError('unauthorized', 'sign in first');
+    if (fromCookie && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+      // Double-submit: a cross-site page can make the browser send the cookie, not read it.
+      const sent = request.headers['x-csrf-token'];
+      if (!sent || sent !== request.cookies[CSRF_COOKIE]) {
+        throw new AppError('csrf_failed', 'missing or wrong X-CSRF-Token header');
+      }
+    }
+    request.user = user;
+  });
+  app.decorate('requireAdmin', async (request: import('fastify').FastifyRequest) => {
+    if (!request.user) throw new AppError('unauthorized', 'sign in first');
+    if (request.user.role !== 'admin') throw new AppError('forbidden', 'operators only');
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    services.metrics.httpRequests.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await services.db.query('SELECT 1');
+      return { status: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type(services.metrics.registry.contentType);
+    return services.metrics.registry.metrics();
+  });
+
+  await app.register(identityRoutes(services), { prefix: '/api/v1' });
+  await app.register(walletRoutes(services), { prefix: '/api/v1' });
+  await app.register(ledgerRoutes(services), { prefix: '/api/v1' });
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    requireUser: (request: FastifyRequest) => Promise<void>;
+    requireAdmin: (request: FastifyRequest) => Promise<void>;
+  }
+}

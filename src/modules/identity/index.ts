@@ -1,0 +1,8 @@
+export { identityRoutes } from './routes.ts';
+export {
+  type AuthUser,
+  IdentityService,
+  type PublicUser,
+  publicUser,
+  type UserRow,
+} from './service.ts';

@@ -1,0 +1,488 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
+import { type Db, inTransaction } from '../../db/pool.ts';
+import type { Clock } from '../../platform/clock.ts';
+import { AppError, conflict, invalid, notFound } from '../../platform/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import { maskIdNumber, maskRealName, parseIdNumber } from './id-number.ts';
+import { maskPhone, normalizePhone } from './phone.ts';
+import { weakPinReason } from './pin-rules.ts';
+
+export interface IdentityOptions {
+  secret: string;
+  adminPhones: string[];
+  sessionDays: number;
+  pinMaxTries: number;
+  pinLockMinutes: number;
+}
+
+export interface AuthUser {
+  id: string;
+  role: 'user' | 'admin';
+  verified: boolean;
+  sessionId: string;
+}
+
+export interface UserRow {
+  id: string;
+  phone: string;
+  nickname: string;
+  role: 'user' | 'admin';
+  verified_at: Date | null;
+  real_name_masked: string | null;
+  id_number_masked: string | null;
+  birth_date: string | null;
+  gender: string | null;
+  pin_hash: string | null;
+  created_at: Date;
+}
+
+export interface PublicUser {
+  id: string;
+  phone: string;
+  nickname: string;
+  verified: boolean;
+}
+
+export interface Me extends PublicUser {
+  role: 'user' | 'admin';
+  hasPin: boolean;
+  verification?: { realName: string; idNumber: string; birthDate: string; gender: string };
+  createdAt: string;
+}
+
+export interface SessionInfo {
+  id: string;
+  device: string;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  current: boolean;
+}
+
+const USER_COLUMNS =
+  "id, phone, nickname, role, verified_at, real_name_masked, id_number_masked, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, gender, pin_hash, created_at";
+
+// argon2id, OWASP's second recommended setting (19 MiB, 2 passes): ~30 ms here.
+const ARGON = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+let dummyHash: Promise<string> | undefined;
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+export function publicUser(u: UserRow): PublicUser {
+  return {
+    id: u.id,
+    phone: maskPhone(u.phone),
+    nickname: u.nickname,
+    verified: u.verified_at !== null,
+  };
+}
+
+export class IdentityService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly options: IdentityOptions,
+  ) {}
+
+  /** Keyed hash of an ID number or device id: equal inputs match, the input cannot be read back. */
+  keyedHash(kind: string, value: string): Buffer {
+    return createHmac('sha256', this.options.secret).update(`${kind}:${value}`).digest();
+  }
+
+  async register(input: {
+    phone: string;
+    password: string;
+    nickname: string;
+    device: string;
+    userAgent?: string;
+    ip?: string;
+  }): Promise<{ token: string; user: PublicUser }> {
+    const phone = normalizePhone(input.phone);
+    if (!phone)
+      throw invalid('phone must be an E.164 number or an 11-digit mainland mobile number');
+    const nickname = input.nickname.trim();
+    if (!nickname) throw invalid('nickname must not be blank');
+    const passwordHash = await argonHash(input.password, ARGON);
+    const role = this.options.adminPhones.some((p) => normalizePhone(p) === phone)
+      ? 'admin'
+      : 'user';
+    const id = newId();
+    return inTransaction(this.db, async (tx) => {
+      const inserted = await tx.query(
+        `INSERT INTO users (id, phone, password_hash, nickname, role, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (phone) DO NOTHING RETURNING id`,
+        [id, phone, passwordHash, nickname, role, this.clock.now()],
+      );
+      if (inserted.rowCount === 0) throw conflict('this phone number is already registered');
+      const token = await this.createSession(tx, id, input);
+      const { rows } = await tx.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [
+        id,
+      ]);
+      return { token, user: publicUser(rows[0]!) };
+    });
+  }
+
+  async login(input: {
+    phone: string;
+    password: string;
+    device: string;
+    userAgent?: string;
+    ip?: string;
+  }): Promise<{ token: string; user: PublicUser }> {
+    const phone = normalizePhone(input.phone);
+    const { rows } = phone
+      ? await this.db.query<UserRow & { password_hash: string }>(
+          `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE phone = $1`,
+          [phone],
+        )
+      : { rows: [] };
+    const user = rows[0];
+    // Verify against a dummy hash when the phone is unknown, so timing does not reveal it.
+    dummyHash ??= argonHash(randomBytes(16).toString('hex'), ARGON);
+    const ok = await argonVerify(user?.password_hash ?? (await dummyHash), input.password);
+    if (!user || !ok) throw new AppError('unauthorized', 'wrong phone number or password');
+    await this.assertNotBanned('user', user.id);
+    const token = await this.createSession(this.db, user.id, input);
+    return { token, user: publicUser(user) };
+  }
+
+  private async createSession(
+    q: Db | import('../../db/pool.ts').Tx,
+    userId: string,
+    input: { device: string; userAgent?: string; ip?: string },
+  ): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    await q.query(
+      `INSERT INTO sessions (id, user_id, token_hash, device, user_agent, ip, created_at, last_seen_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`,
+      [
+        newId(),
+        userId,
+        sha256(token),
+        input.device.slice(0, 100),
+        input.userAgent?.slice(0, 300) ?? null,
+        input.ip ?? null,
+        now,
+        new Date(now.getTime() + this.options.sessionDays * 86_400_000),
+      ],
+    );
+    return token;
+  }
+
+  /** The user behind a bearer token or session cookie, or undefined if it is not a live session. */
+  async authenticate(token: string): Promise<AuthUser | undefined> {
+    if (token.length < 20 || token.length > 100) return undefined;
+    const { rows } = await this.db.query<{
+      session_id: string;
+      id: string;
+      role: 'user' | 'admin';
+      verified: boolean;
+      last_seen_at: Date;
+    }>(
+      `SELECT s.id AS session_id, u.id, u.role, u.verified_at IS NOT NULL AS verified, s.last_seen_at
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2`,
+      [sha256(token), this.clock.now()],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    // Touch last_seen at most once a minute: it is for the devices list, not for security.
+    if (this.clock.now().getTime() - row.last_seen_at.getTime() > 60_000) {
+      await this.db.query('UPDATE sessions SET last_seen_at = $2 WHERE id = $1', [
+        row.session_id,
+        this.clock.now(),
+      ]);
+    }
+    return { id: row.id, role: row.role, verified: row.verified, sessionId: row.session_id };
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await this.db.query(
+      'UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL',
+      [sessionId, this.clock.now()],
+    );
+  }
+
+  async logoutEverywhere(userId: string): Promise<void> {
+    await this.db.query(
+      'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
+      [userId, this.clock.now()],
+    );
+  }
+
+  async sessions(user: AuthUser): Promise<SessionInfo[]> {
+    const { rows } = await this.db.query<{
+      id: string;
+      device: string;
+      user_agent: string | null;
+      ip: string | null;
+      created_at: Date;
+      last_seen_at: Date;
+    }>(
+      `SELECT id, device, user_agent, ip, created_at, last_seen_at FROM sessions
+        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC LIMIT 100`,
+      [user.id, this.clock.now()],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      device: r.device,
+      userAgent: r.user_agent,
+      ip: r.ip,
+      createdAt: r.created_at.toISOString(),
+      lastSeenAt: r.last_seen_at.toISOString(),
+      current: r.id === user.sessionId,
+    }));
+  }
+
+  /** Signs out one of the caller's own sessions; another user's session id is simply not found. */
+  async revokeSession(userId: string, sessionId: string): Promise<void> {
+    const { rowCount } = await this.db.query(
+      `UPDATE sessions SET revoked_at = $3 WHERE id::text = $1 AND user_id = $2 AND revoked_at IS NULL`,
+      [sessionId, userId, this.clock.now()],
+    );
+    if (rowCount === 0) throw notFound('session');
+  }
+
+  async user(id: string): Promise<UserRow | undefined> {
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id::text = $1`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  async userByPhone(rawPhone: string): Promise<UserRow | undefined> {
+    const phone = normalizePhone(rawPhone);
+    if (!phone) return undefined;
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE phone = $1`,
+      [phone],
+    );
+    return rows[0];
+  }
+
+  async usersByIds(ids: readonly string[]): Promise<Map<string, UserRow>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id = ANY($1::uuid[])`,
+      [[...new Set(ids)]],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  async me(userId: string): Promise<Me> {
+    const u = await this.user(userId);
+    if (!u) throw notFound('user');
+    return toMe(u);
+  }
+
+  async verify(userId: string, realName: string, rawIdNumber: string): Promise<Me> {
+    const name = realName.trim();
+    if (!/^[\p{Script=Han}·•a-zA-Z ]{2,30}$/u.test(name)) {
+      throw invalid('realName must be 2–30 letters or Chinese characters', { field: 'realName' });
+    }
+    const parsed = parseIdNumber(rawIdNumber, this.clock.now());
+    if (!parsed.ok) {
+      const why = {
+        format: 'must be 17 digits followed by a digit or X',
+        region: 'has an unknown region code',
+        date: 'has an impossible or future birth date',
+        check_digit: 'has a wrong check digit',
+      }[parsed.reason];
+      throw invalid(`idNumber ${why}`, { field: 'idNumber', reason: parsed.reason });
+    }
+    const idHash = this.keyedHash('id', parsed.normalized);
+    await this.assertNotBanned('identity', idHash.toString('hex'));
+    return inTransaction(this.db, async (tx) => {
+      const { rows } = await tx.query<UserRow>(
+        `SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`,
+        [userId],
+      );
+      const user = rows[0];
+      if (!user) throw notFound('user');
+      if (user.verified_at) throw conflict('this account is already verified');
+      const taken = await tx.query('SELECT 1 FROM users WHERE id_number_hash = $1', [idHash]);
+      if (taken.rowCount) throw conflict('this identity is already bound to another account');
+      try {
+        const updated = await tx.query<UserRow>(
+          `UPDATE users SET verified_at = $2, real_name_masked = $3, id_number_hash = $4,
+                  id_number_masked = $5, birth_date = $6, gender = $7
+            WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+          [
+            userId,
+            this.clock.now(),
+            maskRealName(name),
+            idHash,
+            maskIdNumber(parsed.normalized),
+            parsed.birthDate,
+            parsed.gender,
+          ],
+        );
+        return toMe(updated.rows[0]!);
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') {
+          throw conflict('this identity is already bound to another account');
+        }
+        throw err;
+      }
+    });
+  }
+
+  async setPin(userId: string, pin: string, currentPin: string | undefined): Promise<void> {
+    const weak = weakPinReason(pin);
+    if (weak) throw invalid(weak, { field: 'pin' });
+    const { rows } = await this.db.query<{ pin_hash: string | null }>(
+      'SELECT pin_hash FROM users WHERE id = $1',
+      [userId],
+    );
+    if (!rows[0]) throw notFound('user');
+    if (rows[0].pin_hash) {
+      if (currentPin === undefined) {
+        throw new AppError('pin_invalid', 'changing the PIN needs the current PIN');
+      }
+      await this.checkPin(userId, currentPin);
+    }
+    await this.db.query('UPDATE users SET pin_hash = $2 WHERE id = $1', [
+      userId,
+      await argonHash(pin, ARGON),
+    ]);
+  }
+
+  /**
+   * Gate for moving money out of a wallet. Without a PIN set there is nothing to check.
+   * The user row is locked while the PIN is verified, so concurrent guesses are counted one
+   * by one and the lock engages after exactly `pinMaxTries` wrong ones.
+   */
+  async checkPin(userId: string, pin: string | undefined): Promise<void> {
+    const outcome = await inTransaction(this.db, async (tx) => {
+      const { rows } = await tx.query<{
+        pin_hash: string | null;
+        pin_failed_count: number;
+        pin_locked_until: Date | null;
+      }>(
+        'SELECT pin_hash, pin_failed_count, pin_locked_until FROM users WHERE id = $1 FOR UPDATE',
+        [userId],
+      );
+      const row = rows[0];
+      if (!row) return { error: notFound('user') };
+      if (!row.pin_hash) return {};
+      const now = this.clock.now();
+      if (row.pin_locked_until && row.pin_locked_until > now) {
+        return {
+          error: new AppError('pin_locked', 'too many wrong PINs; payments are locked', {
+            lockedUntil: row.pin_locked_until.toISOString(),
+          }),
+        };
+      }
+      if (pin === undefined)
+        return { error: new AppError('pin_invalid', 'this payment needs your PIN') };
+      if (await argonVerify(row.pin_hash, pin)) {
+        if (row.pin_failed_count > 0 || row.pin_locked_until) {
+          await tx.query(
+            'UPDATE users SET pin_failed_count = 0, pin_locked_until = NULL WHERE id = $1',
+            [userId],
+          );
+        }
+        return {};
+      }
+      // A lock that has run out starts the count again.
+      const failed = (row.pin_locked_until ? 0 : row.pin_failed_count) + 1;
+      if (failed >= this.options.pinMaxTries) {
+        const until = new Date(now.getTime() + this.options.pinLockMinutes * 60_000);
+        await tx.query(
+          'UPDATE users SET pin_failed_count = 0, pin_locked_until = $2 WHERE id = $1',
+          [userId, until],
+        );
+        return {
+          error: new AppError('pin_locked', 'too many wrong PINs; payments are locked', {
+            lockedUntil: until.toISOString(),
+          }),
+        };
+      }
+      await tx.query(
+        'UPDATE users SET pin_failed_count = $2, pin_locked_until = NULL WHERE id = $1',
+        [userId, failed],
+      );
+      return {
+        error: new AppError('pin_invalid', 'wrong PIN', {
+          triesLeft: this.options.pinMaxTries - failed,
+        }),
+      };
+    });
+    // The count must commit even though the request fails, so the error leaves after COMMIT.
+    if (outcome.error) throw outcome.error;
+  }
+
+  async hasPin(userId: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      'SELECT pin_hash IS NOT NULL AS has FROM users WHERE id = $1',
+      [userId],
+    );
+    return rows[0]?.has === true;
+  }
+
+  async assertNotBanned(kind: 'identity' | 'device' | 'user', subject: string): Promise<void> {
+    const { rowCount } = await this.db.query(
+      `SELECT 1 FROM bans WHERE kind = $1 AND subject = $2 AND (expires_at IS NULL OR expires_at > $3)`,
+      [kind, subject, this.clock.now()],
+    );
+    if (rowCount) throw new AppError('banned', 'this account or identity is banned');
+  }
+
+  /** Makes the configured admin phones admins, for users who registered before the setting. */
+  async promoteConfiguredAdmins(): Promise<void> {
+    const phones = this.options.adminPhones.map(normalizePhone).filter((p): p is string => !!p);
+    if (phones.length === 0) return;
+    await this.db.query(
+      `UPDATE users SET role = 'admin' WHERE phone = ANY($1) AND role <> 'admin'`,
+      [phones],
+    );
+  }
+
+  /** `hebao admin create`: promotes an existing user, or creates one with the given password. */
+  async createAdmin(
+    rawPhone: string,
+    password?: string,
+    nickname = 'admin',
+  ): Promise<'promoted' | 'created'> {
+    const phone = normalizePhone(rawPhone);
+    if (!phone)
+      throw invalid('phone must be an E.164 number or an 11-digit mainland mobile number');
+    const { rowCount } = await this.db.query(`UPDATE users SET role = 'admin' WHERE phone = $1`, [
+      phone,
+    ]);
+    if (rowCount) return 'promoted';
+    if (!password || password.length < 8) {
+      throw invalid('no user has this phone; give --password (8+ characters) to create one');
+    }
+    await this.db.query(
+      `INSERT INTO users (id, phone, password_hash, nickname, role, created_at) VALUES ($1, $2, $3, $4, 'admin', $5)`,
+      [newId(), phone, await argonHash(password, ARGON), nickname, this.clock.now()],
+    );
+    return 'created';
+  }
+}
+
+function toMe(u: UserRow): Me {
+  return {
+    ...publicUser(u),
+    role: u.role,
+    hasPin: u.pin_hash !== null,
+    ...(u.verified_at
+      ? {
+          verification: {
+            realName: u.real_name_masked!,
+            idNumber: u.id_number_masked!,
+            birthDate: u.birth_date!,
+            gender: u.gender!,
+          },
+        }
+      : {}),
+    createdAt: u.created_at.toISOString(),
+  };
+}

@@ -1,0 +1,362 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { invalid } from '../../platform/errors.ts';
+import { caller, idempotencyKey, send } from '../../platform/http.ts';
+import { Amount, Body, Currency, decodeCursor, encodeCursor, Pin } from '../../platform/schemas.ts';
+import type { Services } from '../../services.ts';
+
+const Visibility = Type.Union([
+  Type.Literal('public'),
+  Type.Literal('friends'),
+  Type.Literal('private'),
+]);
+const Note = Type.String({ maxLength: 100 });
+const UserRef = Type.Union([
+  Type.Object(
+    { userId: Type.String({ minLength: 1, maxLength: 64 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { phone: Type.String({ minLength: 5, maxLength: 20 }) },
+    { additionalProperties: false },
+  ),
+]);
+
+const TransferView = Type.Object({
+  id: Type.String(),
+  status: Type.String(),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  from: Type.Object({ userId: Type.String() }),
+  to: Type.Object({ userId: Type.String() }),
+  note: Type.Union([Type.String(), Type.Null()]),
+  visibility: Visibility,
+  createdAt: Type.String(),
+  expiresAt: Type.Optional(Type.String()),
+});
+
+const TransactionItem = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
+  status: Type.String(),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  counterparty: Type.Optional(Type.Object({ userId: Type.String(), nickname: Type.String() })),
+  note: Type.Optional(Type.String()),
+  createdAt: Type.String(),
+});
+
+const HistoryQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 100 })),
+    type: Type.Optional(
+      Type.String({
+        pattern: '^[a-z.]+(,[a-z.]+)*$',
+        maxLength: 200,
+        description: 'e.g. transfer,topup',
+      }),
+    ),
+    from: Type.Optional(Type.String({ format: 'date-time' })),
+    to: Type.Optional(Type.String({ format: 'date-time' })),
+    currency: Type.Optional(Currency),
+  },
+  { additionalProperties: false },
+);
+
+function historyFilter(q: { type?: string; from?: string; to?: string; currency?: string }) {
+  return {
+    ...(q.type ? { types: q.type.split(',') } : {}),
+    ...(q.from ? { from: new Date(q.from) } : {}),
+    ...(q.to ? { to: new Date(q.to) } : {}),
+    ...(q.currency ? { currency: q.currency } : {}),
+  };
+}
+
+function beforeSeq(cursor: string | undefined): number | undefined {
+  const raw = decodeCursor(cursor);
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(raw))
+    throw invalid('cursor is not one this server gave out', { field: 'cursor' });
+  return Number(raw);
+}
+
+/** Spreadsheet programs run cells that start with = + - @ as formulas; quote them. */
+function csvCell(value: string | number): string {
+  let s = String(value);
+  if (/^[=+\-@\t\r]/.test(s) && typeof value === 'string') s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export const walletRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const money = (request: FastifyRequest) => ({
+      method: request.method,
+      path: request.routeOptions.url ?? request.url,
+      body: request.body,
+    });
+
+    app.get(
+      '/wallet',
+      {
+        onRequest: app.requireUser,
+        schema: {
+          tags: ['wallet'],
+          response: {
+            200: Type.Object({
+              balances: Type.Array(
+                Type.Object({
+                  currency: Type.String(),
+                  available: Type.Integer(),
+                  pending: Type.Integer({ description: 'incoming, waiting for acceptance' }),
+                  held: Type.Integer({ description: 'outgoing, on hold' }),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => s.wallet.balances(caller(request).id),
+    );
+
+    app.post(
+      '/wallet/topups',
+      {
+        onRequest: app.requireUser,
+        schema: {
+          tags: ['wallet'],
+          body: Body({ amount: Amount, currency: Type.Optional(Currency) }),
+        },
+      },
+      async (request, reply) => {
+        const user = caller(request);
+        const key = idempotencyKey(request);
+        const result = await s.idempotency.run(user.id, key, money(request), async () => ({
+          status: 201,
+          body: await s.wallet.topUp(user, request.body, key),
+        }));
+        return send(reply, result);
+      },
+    );
+
+    app.post(
+      '/wallet/withdrawals',
+      {
+        onRequest: app.requireUser,
+        schema: {
+          tags: ['wallet'],
+          body: Body({
+            amount: Amount,
+            currency: Type.Optional(Currency),
+            pin: Type.Optional(Pin),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const user = caller(request);
+        const key = idempotencyKey(request);
+        const result = await s.idempotency.run(user.id, key, money(request), async () => ({
+          status: 201,
+          body: await s.wallet.withdraw(user, request.body, key),
+        }));
+        return send(reply, result);
+      },
+    );
+
+    app.get(
+      '/wallet/withdrawals/:id',
+      {
+        onRequest: app.requireUser,
+        schema: { tags: ['wallet'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) },
+      },
+      async (request) => s.wallet.withdrawal(caller(request).id, request.params.id),
+    );
+
+    app.post(
+      '/transfers',
+      {
+        onRequest: app.requireUser,
+        schema: {
+          tags: ['wallet'],
+          body: Body({
+            to: UserRef,
+            amount: Amount,
+            currency: Type.Optional(Currency),
+            note: Type.Optional(Note),
+            visibility: Type.Optional(Visibility),
+            pin: Type.Optional(Pin),
+            requireAcceptance: Type.Optional(
+              Type.Boolean({
+                description: 'hold the money until the receiver accepts; refunded after 24 h',
+              }),
+            ),
+          }),
+          response: { 201: TransferView },
+        },
+      },
+      async (request, reply) => {
+        const user = caller(request);
+        const key = idempotencyKey(request);
+        const result = await s.idempotency.run(user.id, key, money(request), async () => ({
+          status: 201,
+          body: await s.wallet.transfer(user, request.body, key),
+        }));
+        return send(reply, result);
+      },
+    );
+
+    for (const action of ['accept', 'decline'] as const) {
+      app.post(
+        `/transfers/:id/${action}`,
+        {
+          onRequest: app.requireUser,
+          schema: {
+            tags: ['wallet'],
+            summary: `${action} a transfer that waits for acceptance`,
+            params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+            response: { 200: TransferView },
+          },
+        },
+        async (request) => s.wallet.resolveTransfer(caller(request).id, request.params.id, action),
+      );
+    }
+
+    app.get(
+      '/transactions',
+      {
+        onRequest: app.requireUser,
+        schema: {
+          tags: ['wallet'],
+          querystring: HistoryQuery,
+          response: {
+            200: Type.Object({
+              items: Type.Array(TransactionItem),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        const before = beforeSeq(q.cursor);
+        const page = await s.wallet.history(caller(request).id, {
+          limit: q.limit ?? 20,
+          ...(before !== undefined ? { before } : {}),
+          ...historyFilter(q),
+        });
+        return {
+          items: page.items,
+          nextCursor: page.nextSeq === null ? null : encodeCursor(page.nextSeq),
+        };
+      },
+    );
+
+    app.get(
+      '/transactions/:id',
+      {
+        onRequest: app.requireUser,
+        schema: {
+          tags: ['wallet'],
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          response: { 200: TransactionItem },
+        },
+      },
+      async (request) => s.wallet.transaction(caller(request).id, request.params.id),
+    );
+
+    app.get(
+      '/transactions.csv',
+      {
+        onRequest: app.requireUser,
+        schema: {
+          tags: ['wallet'],
+          summary: 'History as CSV (up to 10,000 rows)',
+          querystring: Type.Omit(HistoryQuery, ['limit', 'cursor']),
+        },
+      },
+      async (request, reply) => {
+        const userId = caller(request).id;
+        const lines = ['id,createdAt,type,direction,status,amount,currency,counterparty,note'];
+        let before: number | undefined;
+        for (let i = 0; i < 100; i++) {
+          const page = await s.wallet.history(userId, {
+            limit: 100,
+            ...(before !== undefined ? { before } : {}),
+            ...historyFilter(request.query),
+          });
+          for (const t of page.items) {
+            lines.push(
+              [
+                t.id,
+                t.createdAt,
+                t.type,
+                t.direction,
+                t.status,
+                t.amount,
+                t.currency,
+                t.counterparty?.nickname ?? '',
+                t.note ?? '',
+              ]
+                .map(csvCell)
+                .join(','),
+            );
+          }
+          if (page.nextSeq === null) break;
+          before = page.nextSeq;
+        }
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="hebao-transactions.csv"')
+          .send(`\uFEFF${lines.join('\r\n')}\r\n`);
+      },
+    );
+
+    app.get(
+      '/statements/:month',
+      {
+        onRequest: app.requireUser,
+        schema: {
+          tags: ['wallet'],
+          summary: 'Monthly statement',
+          params: Type.Object({ month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }) }),
+          querystring: Type.Object(
+            { currency: Type.Optional(Currency) },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request) =>
+        s.wallet.statement(
+          caller(request).id,
+          request.params.month,
+          request.query.currency ?? 'CNY',
+        ),
+    );
+
+    app.put(
+      '/admin/sandbox-bank',
+      {
+        onRequest: [app.requireUser, app.requireAdmin],
+        schema: {
+          tags: ['admin'],
+          summary: 'Make the sandbox bank channel succeed, decline, or answer late',
+          body: Body({
+            mode: Type.Union([
+              Type.Literal('succeed'),
+              Type.Literal('fail'),
+              Type.Literal('delay'),
+            ]),
+            delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
+          }),
+        },
+      },
+      async (request) => {
+        const { mode, delayMs } = request.body;
+        s.bank.setMode(mode === 'delay' ? { kind: 'delay', ms: delayMs ?? 5000 } : { kind: mode });
+        return { mode: s.bank.getMode() };
+      },
+    );
+  };

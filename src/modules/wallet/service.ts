@@ -1,0 +1,642 @@
+import type { WalletConfig } from '../../config.ts';
+import { type Db, inTransaction } from '../../db/pool.ts';
+import type { Clock } from '../../platform/clock.ts';
+import { AppError, invalid, notFound } from '../../platform/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
+import type { IdentityService } from '../identity/index.ts';
+import {
+  type Account,
+  AccountFlags,
+  type AccountId,
+  type Ledger,
+  newTransferId,
+  type TransferErrorCode,
+  type TransferId,
+  type TransferResult,
+  transferIdFor,
+} from '../ledger/index.ts';
+import type { SocialGraph } from '../social/graph.ts';
+import type { BankChannel } from './bank-channel.ts';
+
+export type Visibility = 'public' | 'friends' | 'private';
+
+export interface Caller {
+  id: string;
+  verified: boolean;
+}
+
+export interface TransferView {
+  id: string;
+  status: 'completed' | 'pending' | 'refunded';
+  amount: number;
+  currency: string;
+  from: { userId: string };
+  to: { userId: string };
+  note: string | null;
+  visibility: Visibility;
+  createdAt: string;
+  expiresAt?: string;
+}
+
+export interface Transaction {
+  id: string;
+  type: string;
+  direction: 'in' | 'out';
+  status: 'completed' | 'pending' | 'refunded' | 'failed';
+  amount: number;
+  currency: string;
+  counterparty?: { userId: string; nickname: string };
+  note?: string;
+  createdAt: string;
+}
+
+interface HistoryRow {
+  seq: string;
+  id: string;
+  kind: string;
+  amount: string;
+  currency: string;
+  flags: number;
+  metadata: Record<string, unknown> | null;
+  created_at: Date;
+  debit_account_id: string;
+  credit_account_id: string;
+  resolution: number | null;
+  expires_at: Date | null;
+}
+
+const PENDING = 2;
+const POST = 4;
+
+/** Money errors the ledger reports, as the API states them. */
+function moneyError(code: TransferErrorCode, leg: 'money' | 'limit'): AppError {
+  if (code === 'insufficient_funds') {
+    return leg === 'limit'
+      ? new AppError('limit_exceeded', 'this transfer would exceed your daily limit')
+      : new AppError('insufficient_funds', 'not enough money in your wallet');
+  }
+  if (code === 'idempotency_conflict') {
+    return new AppError(
+      'idempotency_conflict',
+      'this Idempotency-Key was used with a different request',
+    );
+  }
+  if (code === 'pending_transfer_expired')
+    return new AppError('expired', 'this transfer has expired');
+  if (code === 'pending_transfer_already_posted' || code === 'pending_transfer_already_voided') {
+    return new AppError('conflict', 'this transfer has already been settled');
+  }
+  if (code === 'exceeds_limit') return new AppError('limit_exceeded', 'the amount is too large');
+  return new AppError('conflict', `the transfer was refused (${code})`);
+}
+
+function dayKey(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  })
+    .format(at)
+    .replaceAll('-', '');
+}
+
+export class WalletService {
+  private readonly accountIds = new Map<string, AccountId>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly ledger: Ledger,
+    private readonly identity: IdentityService,
+    private readonly graph: SocialGraph,
+    private readonly bank: BankChannel,
+    private readonly config: WalletConfig,
+  ) {}
+
+  static walletCode(userId: string, currency: string): string {
+    return `user:${userId}:wallet:${currency}`;
+  }
+
+  /** Account ids never change once made, so each process remembers them. */
+  private async account(code: string, currency: string, flags: number): Promise<AccountId> {
+    const cached = this.accountIds.get(code);
+    if (cached !== undefined) return cached;
+    const account = await this.ledger.ensureAccount({ code, currency, flags });
+    this.accountIds.set(code, account.id);
+    return account.id;
+  }
+
+  walletAccount(userId: string, currency: string): Promise<AccountId> {
+    return this.account(
+      WalletService.walletCode(userId, currency),
+      currency,
+      AccountFlags.debitsMustNotExceedCredits,
+    );
+  }
+
+  private bankAccount(currency: string): Promise<AccountId> {
+    return this.account(`bank:sandbox:${currency}`, currency, AccountFlags.none);
+  }
+
+  /**
+   * The day's transfer allowance, kept as a ledger account funded with the daily limit and
+   * drawn down by a leg linked to every transfer (TigerBeetle's rate-limit recipe): the limit
+   * holds under any concurrency because the ledger never lets that account go negative.
+   */
+  private async dailyAllowance(userId: string, currency: string): Promise<AccountId> {
+    const day = dayKey(this.clock.now(), this.config.timeZone);
+    const code = `limit:user:${userId}:daily:${currency}:${day}`;
+    const cached = this.accountIds.get(code);
+    if (cached !== undefined) return cached;
+    // Allowances are counted in their own unit, so they never mix with money in the totals.
+    const unit = `${currency}:limit`;
+    const id = await this.account(code, unit, AccountFlags.debitsMustNotExceedCredits);
+    const source = await this.account(`limit:source:${currency}`, unit, AccountFlags.none);
+    const [funded] = await this.ledger.createTransfers([
+      {
+        id: transferIdFor('limit.fund', code),
+        debitAccountId: source,
+        creditAccountId: id,
+        amount: toMinor(this.config.verified.daily),
+        kind: 'limit.fund',
+      },
+    ]);
+    if (!funded?.ok && funded?.code !== 'idempotency_conflict') {
+      throw new Error(`could not fund ${code}: ${funded?.code}`);
+    }
+    return id;
+  }
+
+  async balances(userId: string) {
+    const accounts = await this.ledger.accountsByCodePrefix(`user:${userId}:wallet:`);
+    const balances = accounts.map((a: Account) => ({
+      currency: a.currency,
+      available: fromMinor(a.creditsPosted - a.debitsPosted - a.debitsPending),
+      pending: fromMinor(a.creditsPending),
+      held: fromMinor(a.debitsPending),
+    }));
+    if (!balances.some((b) => b.currency === DEFAULT_CURRENCY)) {
+      balances.unshift({ currency: DEFAULT_CURRENCY, available: 0, pending: 0, held: 0 });
+    }
+    return { balances };
+  }
+
+  async topUp(user: Caller, input: { amount: number; currency?: string }, key: string | undefined) {
+    const currency = input.currency ?? DEFAULT_CURRENCY;
+    if (input.amount > this.config.maxTopupAmount) {
+      throw invalid(`amount must be at most ${this.config.maxTopupAmount}`, { field: 'amount' });
+    }
+    const id = key ? transferIdFor('wallet.topup', user.id, key) : newTransferId();
+    const outcome = await this.bank.charge(id, toMinor(input.amount), currency);
+    if (outcome !== 'succeeded')
+      throw new AppError('bank_declined', 'the bank declined this top-up');
+    const [result] = await this.ledger.createTransfers([
+      {
+        id,
+        debitAccountId: await this.bankAccount(currency),
+        creditAccountId: await this.walletAccount(user.id, currency),
+        amount: toMinor(input.amount),
+        kind: 'topup',
+        metadata: { userId: user.id },
+      },
+    ]);
+    if (!result!.ok) throw moneyError(result!.code, 'money');
+    const t = result!.transfer;
+    return {
+      id: t.id,
+      status: 'succeeded' as const,
+      amount: fromMinor(t.amount),
+      currency: t.currency,
+      createdAt: t.createdAt.toISOString(),
+    };
+  }
+
+  async withdraw(
+    user: Caller,
+    input: { amount: number; currency?: string; pin?: string },
+    key: string | undefined,
+  ) {
+    if (!user.verified) {
+      throw new AppError('verification_required', 'verify your identity before withdrawing');
+    }
+    const currency = input.currency ?? DEFAULT_CURRENCY;
+    if (input.amount > this.config.maxWithdrawalAmount) {
+      throw invalid(`amount must be at most ${this.config.maxWithdrawalAmount}`, {
+        field: 'amount',
+      });
+    }
+    await this.identity.checkPin(user.id, input.pin);
+    const holdId = key ? transferIdFor('wallet.withdrawal', user.id, key) : newTransferId();
+    const wallet = await this.walletAccount(user.id, currency);
+    const bank = await this.bankAccount(currency);
+    const now = this.clock.now();
+    // The hold and the withdrawal record commit together.
+    const withdrawalId = await inTransaction(this.db, async (tx) => {
+      const [hold] = await this.ledger.createTransfersIn(tx, [
+        {
+          id: holdId,
+          mode: 'pending',
+          debitAccountId: wallet,
+          creditAccountId: bank,
+          amount: toMinor(input.amount),
+          kind: 'withdrawal',
+          metadata: { userId: user.id },
+        },
+      ]);
+      if (!hold!.ok) throw moneyError(hold!.code, 'money');
+      if (hold!.replayed) {
+        const { rows } = await tx.query<{ id: string }>(
+          'SELECT id FROM withdrawals WHERE hold_transfer_id = $1',
+          [holdId],
+        );
+        return rows[0]!.id;
+      }
+      const id = newId();
+      await tx.query(
+        `INSERT INTO withdrawals (id, user_id, amount, currency, hold_transfer_id, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)`,
+        [id, user.id, input.amount, currency, holdId, now],
+      );
+      return id;
+    });
+    await this.settleWithdrawal(withdrawalId);
+    return this.withdrawal(user.id, withdrawalId);
+  }
+
+  async withdrawal(userId: string, id: string) {
+    const { rows } = await this.db.query<{
+      id: string;
+      status: string;
+      amount: string;
+      currency: string;
+      created_at: Date;
+      failure_reason: string | null;
+    }>(
+      `SELECT id, status, amount, currency, created_at, failure_reason FROM withdrawals
+        WHERE id::text = $1 AND user_id = $2`,
+      [id, userId],
+    );
+    const w = rows[0];
+    if (!w) throw notFound('withdrawal');
+    return {
+      id: w.id,
+      status: w.status as 'pending' | 'succeeded' | 'failed',
+      amount: Number(w.amount),
+      currency: w.currency,
+      createdAt: w.created_at.toISOString(),
+      ...(w.failure_reason ? { failureReason: w.failure_reason } : {}),
+    };
+  }
+
+  /**
+   * Asks the channel about one pending withdrawal and posts or voids its hold. The post/void
+   * ids derive from the withdrawal, so two processes settling it at once move money once.
+   */
+  private async settleWithdrawal(id: string): Promise<void> {
+    const { rows } = await this.db.query<{
+      hold_transfer_id: string;
+      amount: string;
+      currency: string;
+      status: string;
+    }>('SELECT hold_transfer_id, amount, currency, status FROM withdrawals WHERE id = $1', [id]);
+    const w = rows[0];
+    if (!w || w.status !== 'pending') return;
+    let outcome = await this.bank.payoutStatus(id);
+    if (outcome === 'unknown') outcome = await this.bank.payout(id, BigInt(w.amount), w.currency);
+    if (outcome === 'processing') return;
+    const mode = outcome === 'succeeded' ? 'post' : 'void';
+    const [result] = await this.ledger.createTransfers([
+      {
+        id: transferIdFor(`withdrawal.${mode}`, id),
+        mode,
+        pendingId: w.hold_transfer_id as TransferId,
+        kind: 'withdrawal',
+      },
+    ]);
+    if (!result!.ok) throw new Error(`withdrawal ${id}: ${mode} failed with ${result!.code}`);
+    await this.db.query(
+      `UPDATE withdrawals SET status = $2, failure_reason = $3, updated_at = $4 WHERE id = $1 AND status = 'pending'`,
+      [id, outcome, outcome === 'failed' ? 'declined by the bank' : null, this.clock.now()],
+    );
+  }
+
+  /** The restart-safe job: every withdrawal still pending is asked about again. */
+  async settlePendingWithdrawals(): Promise<void> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM withdrawals WHERE status = 'pending' ORDER BY created_at LIMIT 500`,
+    );
+    for (const r of rows) await this.settleWithdrawal(r.id);
+  }
+
+  async transfer(
+    user: Caller,
+    input: {
+      to: { userId?: string; phone?: string };
+      amount: number;
+      currency?: string;
+      note?: string;
+      visibility?: Visibility;
+      pin?: string;
+      requireAcceptance?: boolean;
+    },
+    key: string | undefined,
+  ): Promise<TransferView> {
+    if (!user.verified) {
+      throw new AppError('verification_required', 'verify your identity before sending money');
+    }
+    const currency = input.currency ?? DEFAULT_CURRENCY;
+    const receiver = input.to.userId
+      ? await this.identity.user(input.to.userId)
+      : await this.identity.userByPhone(input.to.phone ?? '');
+    if (!receiver) throw notFound('receiver');
+    if (receiver.id === user.id)
+      throw invalid('you cannot send money to yourself', { field: 'to' });
+    if (input.amount > this.config.verified.perTransfer) {
+      throw invalid(`amount must be at most ${this.config.verified.perTransfer} per transfer`, {
+        field: 'amount',
+      });
+    }
+    if (await this.graph.blockedEitherWay(user.id, receiver.id)) {
+      throw new AppError('blocked', 'you cannot send money to this user');
+    }
+    await this.identity.checkPin(user.id, input.pin);
+
+    const note = input.note?.trim() || null;
+    const visibility = input.visibility ?? 'friends';
+    const moneyId = key ? transferIdFor('wallet.transfer', user.id, key) : newTransferId();
+    const pending = input.requireAcceptance === true;
+    const timeoutSeconds = pending ? this.config.acceptanceHours * 3600 : undefined;
+    const amount = toMinor(input.amount);
+    const [from, to, allowance, sink] = await Promise.all([
+      this.walletAccount(user.id, currency),
+      this.walletAccount(receiver.id, currency),
+      this.dailyAllowance(user.id, currency),
+      this.account(`limit:sink:${currency}`, `${currency}:limit`, AccountFlags.none),
+    ]);
+    const mode = pending ? ('pending' as const) : ('single' as const);
+    const [money, limit] = await this.ledger.createTransfers([
+      {
+        id: moneyId,
+        mode,
+        debitAccountId: from,
+        creditAccountId: to,
+        amount,
+        kind: 'transfer',
+        linked: true,
+        ...(timeoutSeconds ? { timeoutSeconds } : {}),
+        metadata: { from: user.id, to: receiver.id, note, visibility },
+      },
+      {
+        id: transferIdFor('wallet.transfer.limit', moneyId),
+        mode,
+        debitAccountId: allowance,
+        creditAccountId: sink,
+        amount,
+        kind: 'limit.use',
+        ...(timeoutSeconds ? { timeoutSeconds } : {}),
+      },
+    ]);
+    if (!money!.ok) {
+      // The money leg fails first if both would; otherwise it only failed with its partner.
+      if (money!.code === 'linked_event_failed' && !limit!.ok)
+        throw moneyError(limit!.code, 'limit');
+      throw moneyError(money!.code, 'money');
+    }
+    const t = money!.transfer;
+    return {
+      id: t.id,
+      status: pending ? 'pending' : 'completed',
+      amount: fromMinor(t.amount),
+      currency: t.currency,
+      from: { userId: user.id },
+      to: { userId: receiver.id },
+      note,
+      visibility,
+      createdAt: t.createdAt.toISOString(),
+      ...(t.expiresAt ? { expiresAt: t.expiresAt.toISOString() } : {}),
+    };
+  }
+
+  /** The receiver takes (accept) or refuses (decline) a transfer that waits for acceptance. */
+  async resolveTransfer(
+    userId: string,
+    id: string,
+    action: 'accept' | 'decline',
+  ): Promise<TransferView> {
+    const [t] = await this.ledger.transfers([id as TransferId]);
+    const meta = t?.metadata as {
+      from?: string;
+      to?: string;
+      note?: string | null;
+      visibility?: Visibility;
+    } | null;
+    if (!t || t.kind !== 'transfer' || meta?.to !== userId) throw notFound('transfer');
+    if (!(t.flags & PENDING))
+      throw new AppError('conflict', 'this transfer does not wait for acceptance');
+    const mode = action === 'accept' ? ('post' as const) : ('void' as const);
+    const results: TransferResult[] = await this.ledger.createTransfers([
+      {
+        id: transferIdFor(`wallet.transfer.${mode}`, id),
+        mode,
+        pendingId: t.id,
+        kind: 'transfer',
+        linked: true,
+      },
+      {
+        id: transferIdFor(`wallet.transfer.limit.${mode}`, id),
+        mode,
+        pendingId: transferIdFor('wallet.transfer.limit', id),
+        kind: 'limit.use',
+      },
+    ]);
+    const [money] = results;
+    if (!money!.ok) throw moneyError(money!.code, 'money');
+    return {
+      id: t.id,
+      status: action === 'accept' ? 'completed' : 'refunded',
+      amount: fromMinor(t.amount),
+      currency: t.currency,
+      from: { userId: meta.from! },
+      to: { userId },
+      note: meta.note ?? null,
+      visibility: meta.visibility ?? 'friends',
+      createdAt: t.createdAt.toISOString(),
+    };
+  }
+
+  private async walletIds(userId: string): Promise<Map<number, string>> {
+    const accounts = await this.ledger.accountsByCodePrefix(`user:${userId}:wallet:`);
+    return new Map(accounts.map((a) => [a.id as number, a.currency]));
+  }
+
+  async history(
+    userId: string,
+    filter: {
+      limit: number;
+      before?: number;
+      types?: string[];
+      from?: Date;
+      to?: Date;
+      currency?: string;
+    },
+  ): Promise<{ items: Transaction[]; nextSeq: number | null }> {
+    const wallets = await this.walletIds(userId);
+    const ids = [...wallets]
+      .filter(([, c]) => !filter.currency || c === filter.currency)
+      .map(([id]) => id);
+    if (ids.length === 0) return { items: [], nextSeq: null };
+    const conditions = `t.flags & 12 = 0
+        AND ($2::bigint IS NULL OR t.seq < $2)
+        AND ($3::text[] IS NULL OR t.kind = ANY($3))
+        AND ($4::timestamptz IS NULL OR t.created_at >= $4)
+        AND ($5::timestamptz IS NULL OR t.created_at < $5)`;
+    // Two index range scans (debit side, credit side) merged: cheap however long the history.
+    const { rows } = await this.db.query<HistoryRow>(
+      `SELECT t.seq, t.id, t.kind, t.amount, t.currency, t.flags, t.metadata, t.created_at,
+              t.debit_account_id, t.credit_account_id, t.expires_at, r.flags AS resolution
+         FROM (
+           (SELECT * FROM ledger_transfers t WHERE t.debit_account_id = ANY($1::bigint[]) AND ${conditions}
+             ORDER BY t.seq DESC LIMIT $6)
+           UNION ALL
+           (SELECT * FROM ledger_transfers t WHERE t.credit_account_id = ANY($1::bigint[]) AND ${conditions}
+             ORDER BY t.seq DESC LIMIT $6)
+         ) t
+         LEFT JOIN ledger_transfers r ON r.pending_id = t.id
+        ORDER BY t.seq DESC LIMIT $6`,
+      [
+        ids,
+        filter.before ?? null,
+        filter.types ?? null,
+        filter.from ?? null,
+        filter.to ?? null,
+        filter.limit + 1,
+      ],
+    );
+    const page = rows.slice(0, filter.limit);
+    const items = await this.toTransactions(userId, page, wallets);
+    return {
+      items,
+      nextSeq: rows.length > filter.limit ? Number(page[page.length - 1]!.seq) : null,
+    };
+  }
+
+  async transaction(userId: string, id: string): Promise<Transaction> {
+    const wallets = await this.walletIds(userId);
+    const { rows } = await this.db.query<HistoryRow>(
+      `SELECT t.seq, t.id, t.kind, t.amount, t.currency, t.flags, t.metadata, t.created_at,
+              t.debit_account_id, t.credit_account_id, t.expires_at, r.flags AS resolution
+         FROM ledger_transfers t LEFT JOIN ledger_transfers r ON r.pending_id = t.id
+        WHERE t.id::text = $1 AND t.flags & 12 = 0
+          AND (t.debit_account_id = ANY($2::bigint[]) OR t.credit_account_id = ANY($2::bigint[]))`,
+      [id, [...wallets.keys()]],
+    );
+    // Someone else's transaction is reported exactly like one that does not exist.
+    if (!rows[0]) throw notFound('transaction');
+    const [item] = await this.toTransactions(userId, rows, wallets);
+    return item!;
+  }
+
+  private async toTransactions(
+    userId: string,
+    rows: HistoryRow[],
+    wallets: Map<number, string>,
+  ): Promise<Transaction[]> {
+    const others = rows.flatMap((r) => {
+      const m = r.metadata as { from?: string; to?: string } | null;
+      const other = m?.from === userId ? m?.to : m?.from;
+      return other ? [other] : [];
+    });
+    const users = await this.identity.usersByIds(others);
+    return rows.map((r) => {
+      const m = (r.metadata ?? {}) as { from?: string; to?: string; note?: string | null };
+      const direction = wallets.has(Number(r.debit_account_id)) ? 'out' : 'in';
+      const otherId = m.from === userId ? m.to : m.from;
+      const other = otherId ? users.get(otherId) : undefined;
+      const status: Transaction['status'] = !(r.flags & PENDING)
+        ? 'completed'
+        : r.resolution === null
+          ? 'pending'
+          : r.resolution & POST
+            ? 'completed'
+            : r.kind === 'withdrawal'
+              ? 'failed'
+              : 'refunded';
+      return {
+        id: r.id,
+        type: r.kind,
+        direction,
+        status,
+        amount: Number(r.amount),
+        currency: r.currency,
+        ...(other ? { counterparty: { userId: other.id, nickname: other.nickname } } : {}),
+        ...(m.note ? { note: m.note } : {}),
+        createdAt: r.created_at.toISOString(),
+      };
+    });
+  }
+
+  /** Totals for one calendar month in the configured time zone; money counts when it posted. */
+  async statement(userId: string, month: string, currency: string) {
+    const code = WalletService.walletCode(userId, currency);
+    const account = await this.ledger.accountByCode(code);
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+    const empty = {
+      month,
+      currency,
+      openingBalance: 0,
+      closingBalance: 0,
+      totalIn: 0,
+      totalOut: 0,
+      count: 0,
+      byType: [],
+    };
+    if (!account) return empty;
+    const { rows } = await this.db.query<{
+      kind: string;
+      opening: string;
+      total_in: string;
+      total_out: string;
+      n: string;
+    }>(
+      `WITH bounds AS (
+         SELECT ($2 || '-01')::timestamp AT TIME ZONE $4 AS start_at, ($3 || '-01')::timestamp AT TIME ZONE $4 AS end_at
+       ), posted AS (
+         -- Money that moved: plain transfers and posts of pending ones (not holds, not voids).
+         SELECT t.kind, t.created_at,
+                CASE WHEN t.credit_account_id = $1 THEN t.amount ELSE -t.amount END AS signed
+           FROM ledger_transfers t
+          WHERE (t.debit_account_id = $1 OR t.credit_account_id = $1) AND t.flags & 10 = 0
+       )
+       SELECT kind,
+              coalesce(sum(signed) FILTER (WHERE created_at < b.start_at), 0)::text AS opening,
+              coalesce(sum(signed) FILTER (WHERE created_at >= b.start_at AND created_at < b.end_at AND signed > 0), 0)::text AS total_in,
+              coalesce(-sum(signed) FILTER (WHERE created_at >= b.start_at AND created_at < b.end_at AND signed < 0), 0)::text AS total_out,
+              count(*) FILTER (WHERE created_at >= b.start_at AND created_at < b.end_at)::text AS n
+         FROM posted, bounds b GROUP BY kind ORDER BY kind`,
+      [account.id, month, next, this.config.timeZone],
+    );
+    const opening = rows.reduce((s, r) => s + Number(r.opening), 0);
+    const totalIn = rows.reduce((s, r) => s + Number(r.total_in), 0);
+    const totalOut = rows.reduce((s, r) => s + Number(r.total_out), 0);
+    return {
+      month,
+      currency,
+      openingBalance: opening,
+      closingBalance: opening + totalIn - totalOut,
+      totalIn,
+      totalOut,
+      count: rows.reduce((s, r) => s + Number(r.n), 0),
+      byType: rows
+        .filter((r) => Number(r.n) > 0)
+        .map((r) => ({
+          type: r.kind,
+          totalIn: Number(r.total_in),
+          totalOut: Number(r.total_out),
+          count: Number(r.n),
+        })),
+    };
+  }
+}
