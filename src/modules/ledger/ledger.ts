@@ -85,21 +85,27 @@ export class Ledger {
 
   /** Returns the account with this code, creating it if it does not exist yet. */
   async ensureAccount(spec: AccountSpec, q: Queryable = this.db): Promise<Account> {
-    const { rows } = await q.query(
-      `WITH ins AS (
-         INSERT INTO ledger_accounts (code, currency, flags) VALUES ($1, $2, $3)
-         ON CONFLICT (code) DO NOTHING RETURNING ${ACCOUNT_COLUMNS}
-       )
-       SELECT ${ACCOUNT_COLUMNS} FROM ins
-       UNION ALL
-       SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE code = $1`,
-      [spec.code, spec.currency, spec.flags],
-    );
-    const account = toAccount(rows[0]);
-    if (account.currency !== spec.currency || account.flags !== spec.flags) {
-      throw new Error(`account ${spec.code} exists with another currency or flags`);
+    // A concurrent creator's row is invisible to this statement's snapshot when ON CONFLICT
+    // waited for it, so an empty answer means "ask again", not "missing".
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { rows } = await q.query(
+        `WITH ins AS (
+           INSERT INTO ledger_accounts (code, currency, flags) VALUES ($1, $2, $3)
+           ON CONFLICT (code) DO NOTHING RETURNING ${ACCOUNT_COLUMNS}
+         )
+         SELECT ${ACCOUNT_COLUMNS} FROM ins
+         UNION ALL
+         SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE code = $1`,
+        [spec.code, spec.currency, spec.flags],
+      );
+      if (!rows[0]) continue;
+      const account = toAccount(rows[0]);
+      if (account.currency !== spec.currency || account.flags !== spec.flags) {
+        throw new Error(`account ${spec.code} exists with another currency or flags`);
+      }
+      return account;
     }
-    return account;
+    throw new Error(`account ${spec.code} could not be created or read`);
   }
 
   async accountByCode(code: string, q: Queryable = this.db): Promise<Account | undefined> {

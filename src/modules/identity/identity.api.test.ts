@@ -1,0 +1,326 @@
+import { describe, expect, it } from 'vitest';
+import {
+  api,
+  freshIdNumber,
+  freshPhone,
+  startTestApp,
+  useTestApp,
+} from '../../../test/support/app.ts';
+import { newId } from '../../platform/ids.ts';
+
+const t = await useTestApp({ HEBAO_ADMIN_PHONES: '13000000999' });
+const { call, user } = api(t);
+
+describe('register and log in', () => {
+  it('registers, masks the phone and refuses the same phone twice', async () => {
+    const phone = freshPhone();
+    const res = await call('POST', '/api/v1/auth/register', {
+      body: { phone, password: 'long enough', nickname: '小明' },
+    });
+    expect(res.statusCode).toBe(201);
+    const body = res.json() as { token: string; user: Record<string, unknown> };
+    expect(body.user).toMatchObject({
+      phone: `${phone.slice(0, 3)}****${phone.slice(-4)}`,
+      nickname: '小明',
+      verified: false,
+    });
+    expect(body.token.length).toBeGreaterThan(30);
+    const again = await call('POST', '/api/v1/auth/register', {
+      body: { phone: `+86${phone}`, password: 'long enough', nickname: 'x' },
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('conflict');
+  });
+
+  it('refuses bad input with validation_error and writes nothing', async () => {
+    const phone = freshPhone();
+    for (const body of [
+      { phone, password: 'short', nickname: 'a' },
+      { phone: '12345', password: 'long enough', nickname: 'a' },
+      { phone, password: 'long enough', nickname: 'a', role: 'admin' },
+      { phone, password: 'long enough' },
+      { phone, password: 12345678, nickname: 'a' },
+    ]) {
+      const res = await call('POST', '/api/v1/auth/register', { body });
+      expect(res.statusCode, JSON.stringify(body)).toBe(422);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().code).toBe('validation_error');
+    }
+    const login = await call('POST', '/api/v1/auth/login', {
+      body: { phone, password: 'long enough' },
+    });
+    expect(login.statusCode).toBe(401);
+  });
+
+  it('logs in with the right password only', async () => {
+    const u = await user({ verified: false });
+    const wrong = await call('POST', '/api/v1/auth/login', {
+      body: { phone: u.phone, password: 'wrong password' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().code).toBe('unauthorized');
+    const right = await call('POST', '/api/v1/auth/login', {
+      body: { phone: u.phone, password: 'correct horse' },
+    });
+    expect(right.statusCode).toBe(200);
+    expect(right.json().user.id).toBe(u.id);
+  });
+
+  it('never stores the password or the token in the clear', async () => {
+    const u = await user({ verified: false });
+    const { rows } = await t.services.db.query(
+      `SELECT u.password_hash, s.token_hash FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.id = $1`,
+      [u.id],
+    );
+    expect(rows[0].password_hash).toMatch(/^\$argon2id\$/);
+    expect(Buffer.from(rows[0].token_hash).toString('base64url')).not.toBe(u.token);
+  });
+});
+
+describe('sessions', () => {
+  it('rejects missing and unknown tokens', async () => {
+    expect((await call('GET', '/api/v1/me')).statusCode).toBe(401);
+    const res = await call('GET', '/api/v1/me', {
+      headers: { authorization: 'Bearer nonsense-nonsense-nonsense' },
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('unauthorized');
+  });
+
+  it('logs out one session, and everywhere', async () => {
+    const u = await user({ verified: false });
+    const second = await call('POST', '/api/v1/auth/login', {
+      body: { phone: u.phone, password: 'correct horse', device: 'tablet' },
+    });
+    const token2 = second.json().token as string;
+    expect((await call('POST', '/api/v1/auth/logout', { user: u })).statusCode).toBe(204);
+    expect((await call('GET', '/api/v1/me', { user: u })).statusCode).toBe(401);
+    const other = { authorization: `Bearer ${token2}` };
+    expect((await call('GET', '/api/v1/me', { headers: other })).statusCode).toBe(200);
+    expect((await call('POST', '/api/v1/auth/logout-all', { headers: other })).statusCode).toBe(
+      204,
+    );
+    expect((await call('GET', '/api/v1/me', { headers: other })).statusCode).toBe(401);
+  });
+
+  it('lists my devices and signs one out remotely, but never another user’s', async () => {
+    const u = await user({ verified: false });
+    const phoneLogin = await call('POST', '/api/v1/auth/login', {
+      body: { phone: u.phone, password: 'correct horse', device: 'phone' },
+    });
+    const list = await call('GET', '/api/v1/me/sessions', { user: u });
+    const items = list.json().items as { id: string; device: string; current: boolean }[];
+    expect(items).toHaveLength(2);
+    expect(items.filter((i) => i.current)).toHaveLength(1);
+    const phoneSession = items.find((i) => i.device === 'phone')!;
+
+    const stranger = await user({ verified: false });
+    const steal = await call('DELETE', `/api/v1/me/sessions/${phoneSession.id}`, {
+      user: stranger,
+    });
+    expect(steal.statusCode).toBe(404);
+    const phoneAuth = { authorization: `Bearer ${phoneLogin.json().token}` };
+    expect((await call('GET', '/api/v1/me', { headers: phoneAuth })).statusCode).toBe(200);
+
+    expect(
+      (await call('DELETE', `/api/v1/me/sessions/${phoneSession.id}`, { user: u })).statusCode,
+    ).toBe(204);
+    expect((await call('GET', '/api/v1/me', { headers: phoneAuth })).statusCode).toBe(401);
+  });
+
+  it('accepts the session cookie, and demands the CSRF token for writes', async () => {
+    const phone = freshPhone();
+    const reg = await call('POST', '/api/v1/auth/register', {
+      body: { phone, password: 'long enough', nickname: 'web' },
+    });
+    const cookies = Object.fromEntries(reg.cookies.map((c) => [c.name, c.value]));
+    expect(reg.cookies.find((c) => c.name === 'hebao_session')?.httpOnly).toBe(true);
+    const cookie = `hebao_session=${cookies.hebao_session}; hebao_csrf=${cookies.hebao_csrf}`;
+    expect((await call('GET', '/api/v1/me', { headers: { cookie } })).statusCode).toBe(200);
+    const noCsrf = await call('PUT', '/api/v1/me/pin', {
+      headers: { cookie },
+      body: { pin: '739104' },
+    });
+    expect(noCsrf.statusCode).toBe(403);
+    expect(noCsrf.json().code).toBe('csrf_failed');
+    const withCsrf = await call('PUT', '/api/v1/me/pin', {
+      headers: { cookie, 'x-csrf-token': cookies.hebao_csrf! },
+      body: { pin: '739104' },
+    });
+    expect(withCsrf.statusCode).toBe(204);
+  });
+});
+
+describe('real-name verification', () => {
+  it('verifies, derives birth date and gender, and masks', async () => {
+    const u = await user({ verified: false });
+    const res = await call('POST', '/api/v1/me/verification', {
+      user: u,
+      body: { realName: '王小明', idNumber: freshIdNumber() },
+    });
+    expect(res.statusCode).toBe(200);
+    const me = res.json();
+    expect(me.verified).toBe(true);
+    expect(me.verification.realName).toBe('**明');
+    expect(me.verification.idNumber).toMatch(/^1101\*{10}[\dX]{4}$/);
+    expect(me.verification.birthDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(['male', 'female']).toContain(me.verification.gender);
+  });
+
+  it('refuses invalid numbers with a reason and changes nothing', async () => {
+    const u = await user({ verified: false });
+    const good = freshIdNumber();
+    const wrongCheck = good.slice(0, 17) + (good[17] === '0' ? '1' : '0');
+    for (const idNumber of [
+      wrongCheck,
+      '110101202712310015',
+      '11010119900230001X',
+      '123',
+      'abcdefghijklmnopqr',
+    ]) {
+      const res = await call('POST', '/api/v1/me/verification', {
+        user: u,
+        body: { realName: '李四', idNumber },
+      });
+      expect(res.statusCode, idNumber).toBe(422);
+      expect(res.json().code).toBe('validation_error');
+    }
+    expect((await call('GET', '/api/v1/me', { user: u })).json().verified).toBe(false);
+  });
+
+  it('binds one identity to one account', async () => {
+    const idNumber = freshIdNumber();
+    const a = await user({ verified: false });
+    const b = await user({ verified: false });
+    expect(
+      (
+        await call('POST', '/api/v1/me/verification', {
+          user: a,
+          body: { realName: '赵六', idNumber },
+        })
+      ).statusCode,
+    ).toBe(200);
+    const res = await call('POST', '/api/v1/me/verification', {
+      user: b,
+      body: { realName: '赵六', idNumber: idNumber.toLowerCase() },
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().code).toBe('conflict');
+  });
+
+  it('refuses a banned identity', async () => {
+    const idNumber = freshIdNumber();
+    await t.services.db.query(
+      `INSERT INTO bans (id, kind, subject, reason) VALUES ($1, 'identity', $2, 'fraud')`,
+      [newId(), t.services.identity.keyedHash('id', idNumber).toString('hex')],
+    );
+    const u = await user({ verified: false });
+    const res = await call('POST', '/api/v1/me/verification', {
+      user: u,
+      body: { realName: '钱七', idNumber },
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().code).toBe('banned');
+  });
+});
+
+describe('payment PIN', () => {
+  it('refuses weak PINs and needs the current PIN to change it', async () => {
+    const u = await user();
+    for (const pin of ['000000', '123456', '987654', '12345a']) {
+      const res = await call('PUT', '/api/v1/me/pin', { user: u, body: { pin } });
+      expect(res.statusCode, pin).toBe(422);
+    }
+    expect(
+      (await call('PUT', '/api/v1/me/pin', { user: u, body: { pin: '739104' } })).statusCode,
+    ).toBe(204);
+    const noCurrent = await call('PUT', '/api/v1/me/pin', { user: u, body: { pin: '280517' } });
+    expect(noCurrent.statusCode).toBe(403);
+    expect(noCurrent.json().code).toBe('pin_invalid');
+    const wrong = await call('PUT', '/api/v1/me/pin', {
+      user: u,
+      body: { pin: '280517', currentPin: '111222' },
+    });
+    expect(wrong.json().code).toBe('pin_invalid');
+    expect(
+      (
+        await call('PUT', '/api/v1/me/pin', {
+          user: u,
+          body: { pin: '280517', currentPin: '739104' },
+        })
+      ).statusCode,
+    ).toBe(204);
+    expect((await call('GET', '/api/v1/me', { user: u })).json().hasPin).toBe(true);
+  });
+
+  it('locks payments after exactly five wrong PINs, even when guessed concurrently', async () => {
+    const payer = await user({ pin: '739104', balance: 10_000 });
+    const payee = await user();
+    const guesses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call('POST', '/api/v1/transfers', {
+          user: payer,
+          body: {
+            to: { userId: payee.id },
+            amount: 100,
+            pin: String(100000 + i * 7919).slice(0, 6),
+          },
+        }),
+      ),
+    );
+    const codes = guesses.map((g) => g.json().code);
+    expect(codes.filter((c) => c === 'pin_invalid')).toHaveLength(4);
+    expect(codes.filter((c) => c === 'pin_locked')).toHaveLength(8);
+    expect(guesses.find((g) => g.json().code === 'pin_locked')!.statusCode).toBe(423);
+
+    const right = await call('POST', '/api/v1/transfers', {
+      user: payer,
+      body: { to: { userId: payee.id }, amount: 100, pin: '739104' },
+    });
+    expect(right.statusCode).toBe(423);
+    expect(await api(t).balance(payer)).toBe(10_000);
+
+    t.clock.advance(3 * 3600_000 + 1000);
+    const later = await call('POST', '/api/v1/transfers', {
+      user: payer,
+      body: { to: { userId: payee.id }, amount: 100, pin: '739104' },
+    });
+    expect(later.statusCode).toBe(201);
+  });
+});
+
+describe('administration', () => {
+  it('lets only admins verify the ledger', async () => {
+    const u = await user({ verified: false });
+    const denied = await call('GET', '/api/v1/admin/ledger/verify', { user: u });
+    expect(denied.statusCode).toBe(403);
+    const reg = await call('POST', '/api/v1/auth/register', {
+      body: { phone: '13000000999', password: 'admin password', nickname: 'ops' },
+    });
+    const admin = { authorization: `Bearer ${reg.json().token}` };
+    const res = await call('GET', '/api/v1/admin/ledger/verify', { headers: admin });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ ok: true, problems: [] });
+  });
+});
+
+describe('rate limits', () => {
+  it('answers 429 rate_limited past the login limit', async () => {
+    const limited = await startTestApp({ HEBAO_RATE_LOGIN: '3' });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await limited.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { phone: freshPhone(), password: 'whatever123' },
+        });
+        codes.push(res.statusCode);
+        if (res.statusCode === 429) expect(res.json().code).toBe('rate_limited');
+      }
+      expect(codes).toEqual([401, 401, 401, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -1,0 +1,143 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, expect } from 'vitest';
+import { buildApp } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { checkCharacter } from '../../src/modules/identity/id-number.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import { createServices, type Services } from '../../src/services.ts';
+import { testDatabaseUrl, testPool } from './db.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  services: Services;
+  clock: ManualClock;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app on the test database, with a clock the test moves. Rate limits are high unless
+ * a test asks for its own; the ledger is verified when the app closes.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({
+    DATABASE_URL: testDatabaseUrl(),
+    HEBAO_SECRET: 'test-secret-test-secret-test-secret-0123',
+    LOG_LEVEL: 'silent',
+    HEBAO_RATE_REGISTER: '100000',
+    HEBAO_RATE_LOGIN: '100000',
+    HEBAO_RATE_VERIFICATION: '100000',
+    HEBAO_RATE_PIN: '100000',
+    ...env,
+  });
+  const db = testPool(10);
+  const clock = new ManualClock(new Date());
+  const services = createServices(config, db, clock);
+  const app = await buildApp(config, services);
+  return {
+    app,
+    services,
+    clock,
+    config,
+    close: async () => {
+      await app.close();
+      await services.ledger.stop();
+      await db.end();
+    },
+  };
+}
+
+/** Starts an app for the file and verifies the whole ledger after the file's scenarios. */
+export async function useTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const t = await startTestApp(env);
+  afterAll(async () => {
+    const report = await t.services.ledger.verify();
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+    await t.close();
+  });
+  return t;
+}
+
+let phoneCounter = Math.floor(Math.random() * 1e8);
+export function freshPhone(): string {
+  phoneCounter = (phoneCounter + 7919) % 1e8;
+  return `139${String(phoneCounter).padStart(8, '0')}`;
+}
+
+// Each test process starts somewhere else in the space of ids, so files never collide.
+let idCounter = Math.floor(Math.random() * 50 * 12 * 28 * 1000);
+/** A valid, unused ID number (GB 11643 check digit and all). */
+export function freshIdNumber(): string {
+  idCounter = (idCounter + 1) % (50 * 12 * 28 * 1000);
+  const seq = String(idCounter % 1000).padStart(3, '0');
+  const day = String((Math.floor(idCounter / 1000) % 28) + 1).padStart(2, '0');
+  const month = String((Math.floor(idCounter / 28_000) % 12) + 1).padStart(2, '0');
+  const year = 1950 + Math.floor(idCounter / 336_000);
+  const first17 = `110101${year}${month}${day}${seq}`;
+  return first17 + checkCharacter(first17);
+}
+
+export interface TestUser {
+  id: string;
+  token: string;
+  phone: string;
+  auth: { authorization: string };
+}
+
+type Json = Record<string, unknown>;
+
+export function api(t: TestApp) {
+  const call = async (
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    options: { user?: TestUser; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<LightMyRequestResponse & { body: string; json: () => Json }> =>
+    t.app.inject({
+      method,
+      url,
+      headers: { ...(options.user ? options.user.auth : {}), ...(options.headers ?? {}) },
+      ...(options.body !== undefined ? { payload: options.body as object } : {}),
+    }) as never;
+
+  const user = async (
+    opts: { verified?: boolean; pin?: string; balance?: number; nickname?: string } = {},
+  ): Promise<TestUser> => {
+    const phone = freshPhone();
+    const res = await call('POST', '/api/v1/auth/register', {
+      body: { phone, password: 'correct horse', nickname: opts.nickname ?? `u${phone.slice(-4)}` },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const { token, user: u } = res.json() as { token: string; user: { id: string } };
+    const me: TestUser = { id: u.id, token, phone, auth: { authorization: `Bearer ${token}` } };
+    if (opts.verified ?? true) {
+      const v = await call('POST', '/api/v1/me/verification', {
+        user: me,
+        body: { realName: '测试用户', idNumber: freshIdNumber() },
+      });
+      expect(v.statusCode, v.body).toBe(200);
+    }
+    if (opts.pin) {
+      const p = await call('PUT', '/api/v1/me/pin', { user: me, body: { pin: opts.pin } });
+      expect(p.statusCode, p.body).toBe(204);
+    }
+    if (opts.balance) {
+      const top = await call('POST', '/api/v1/wallet/topups', {
+        user: me,
+        body: { amount: opts.balance },
+      });
+      expect(top.statusCode, top.body).toBe(201);
+    }
+    return me;
+  };
+
+  const balance = async (u: TestUser, currency = 'CNY'): Promise<number> => {
+    const res = await call('GET', '/api/v1/wallet', { user: u });
+    const b = (res.json().balances as { currency: string; available: number }[]).find(
+      (x) => x.currency === currency,
+    );
+    return b?.available ?? 0;
+  };
+
+  return { call, user, balance };
+}
