@@ -9,6 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { identityRoutes } from './modules/identity/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
+import { notificationRoutes } from './modules/notifications/index.ts';
 import { walletRoutes } from './modules/wallet/index.ts';
 import { AppError } from './platform/errors.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from './platform/http.ts';
@@ -184,6 +185,7 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
   await app.register(identityRoutes(services), { prefix: '/api/v1' });
   await app.register(walletRoutes(services), { prefix: '/api/v1' });
   await app.register(ledgerRoutes(services), { prefix: '/api/v1' });
+  await app.register(notificationRoutes(services), { prefix: '/api/v1' });
   return app;
 }
 

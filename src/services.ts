@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/pool.ts';
 import { IdentityService } from './modules/identity/index.ts';
 import { Ledger } from './modules/ledger/index.ts';
+import { NotificationService } from './modules/notifications/index.ts';
 import { SocialGraph } from './modules/social/graph.ts';
 import { SandboxBankChannel, WalletService } from './modules/wallet/index.ts';
 import type { Clock } from './platform/clock.ts';
@@ -17,6 +18,7 @@ export interface Services {
   ledger: Ledger;
   identity: IdentityService;
   graph: SocialGraph;
+  notifications: NotificationService;
   idempotency: IdempotencyStore;
   bank: SandboxBankChannel;
   wallet: WalletService;
@@ -33,8 +35,18 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     pinLockMinutes: 180,
   });
   const graph = new SocialGraph(db);
+  const notifications = new NotificationService(db, clock, config.databaseUrl);
   const bank = new SandboxBankChannel(clock);
-  const wallet = new WalletService(db, clock, ledger, identity, graph, bank, config.wallet);
+  const wallet = new WalletService(
+    db,
+    clock,
+    ledger,
+    identity,
+    graph,
+    bank,
+    notifications,
+    config.wallet,
+  );
   return {
     config,
     db,
@@ -43,6 +55,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     ledger,
     identity,
     graph,
+    notifications,
     idempotency: new IdempotencyStore(db),
     bank,
     wallet,
@@ -55,6 +68,7 @@ export function startBackgroundJobs(
   onError: (err: unknown) => void,
 ): () => Promise<void> {
   s.ledger.startExpirySweeper(onError);
+  void s.notifications.startListening(onError).catch(onError);
   const timers = [
     setInterval(() => s.wallet.settlePendingWithdrawals().catch(onError), 2_000),
     setInterval(() => s.idempotency.purgeOlderThan(48, s.clock.now()).catch(onError), 3_600_000),
@@ -63,5 +77,6 @@ export function startBackgroundJobs(
   return async () => {
     for (const t of timers) clearInterval(t);
     await s.ledger.stop();
+    await s.notifications.stop();
   };
 }

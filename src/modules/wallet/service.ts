@@ -16,6 +16,7 @@ import {
   type TransferResult,
   transferIdFor,
 } from '../ledger/index.ts';
+import type { NotificationService } from '../notifications/index.ts';
 import type { SocialGraph } from '../social/graph.ts';
 import type { BankChannel } from './bank-channel.ts';
 
@@ -112,6 +113,7 @@ export class WalletService {
     private readonly identity: IdentityService,
     private readonly graph: SocialGraph,
     private readonly bank: BankChannel,
+    private readonly notifications: NotificationService,
     private readonly config: WalletConfig,
   ) {}
 
@@ -405,6 +407,21 @@ export class WalletService {
       throw moneyError(money!.code, 'money');
     }
     const t = money!.transfer;
+    if (!money!.replayed) {
+      // After the commit: a notification lost to a crash here costs no money.
+      await this.notifications.notify(
+        this.db,
+        receiver.id,
+        pending ? 'transfer.awaiting_acceptance' : 'transfer.received',
+        {
+          transferId: t.id,
+          fromUserId: user.id,
+          amount: fromMinor(t.amount),
+          currency: t.currency,
+          note,
+        },
+      );
+    }
     return {
       id: t.id,
       status: pending ? 'pending' : 'completed',

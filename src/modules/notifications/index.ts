@@ -1,0 +1,2 @@
+export { notificationRoutes } from './routes.ts';
+export { type Notification, NotificationService } from './service.ts';

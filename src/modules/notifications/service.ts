@@ -1,0 +1,141 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { Db, Queryable } from '../../db/pool.ts';
+import type { Clock } from '../../platform/clock.ts';
+import { newId } from '../../platform/ids.ts';
+
+export interface Notification {
+  id: string;
+  seq: number;
+  kind: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+  read: boolean;
+}
+
+interface Row {
+  seq: string;
+  id: string;
+  kind: string;
+  data: Record<string, unknown>;
+  created_at: Date;
+  read_at: Date | null;
+}
+
+const CHANNEL = 'hebao_notifications';
+
+function toNotification(r: Row): Notification {
+  return {
+    id: r.id,
+    seq: Number(r.seq),
+    kind: r.kind,
+    data: r.data,
+    createdAt: r.created_at.toISOString(),
+    read: r.read_at !== null,
+  };
+}
+
+/**
+ * Notifications are rows (so nothing is missed while a user is away) plus a PostgreSQL NOTIFY
+ * sent with the same commit, which every Hebao process hears and pushes to its open streams.
+ */
+export class NotificationService {
+  private readonly live = new EventEmitter();
+  private listener: pg.Client | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly databaseUrl: string | undefined,
+  ) {
+    this.live.setMaxListeners(0);
+  }
+
+  /** Records a notification; inside a transaction it is sent only if that transaction commits. */
+  async notify(
+    q: Queryable,
+    userId: string,
+    kind: string,
+    data: Record<string, unknown> = {},
+  ): Promise<void> {
+    const { rows } = await q.query<{ seq: string }>(
+      `INSERT INTO notifications (id, user_id, kind, data, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq`,
+      [newId(), userId, kind, JSON.stringify(data), this.clock.now()],
+    );
+    await q.query('SELECT pg_notify($1, $2)', [
+      CHANNEL,
+      JSON.stringify({ userId, seq: Number(rows[0]!.seq) }),
+    ]);
+  }
+
+  async list(
+    userId: string,
+    limit: number,
+    beforeSeq?: number,
+  ): Promise<{ items: Notification[]; nextSeq: number | null }> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT seq, id, kind, data, created_at, read_at FROM notifications
+        WHERE user_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3`,
+      [userId, beforeSeq ?? null, limit + 1],
+    );
+    const items = rows.slice(0, limit).map(toNotification);
+    return { items, nextSeq: rows.length > limit ? items[items.length - 1]!.seq : null };
+  }
+
+  /** Everything after `afterSeq`, oldest first: what a reconnecting stream missed. */
+  async since(userId: string, afterSeq: number): Promise<Notification[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT seq, id, kind, data, created_at, read_at FROM notifications
+        WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT 500`,
+      [userId, afterSeq],
+    );
+    return rows.map(toNotification);
+  }
+
+  async unreadCount(userId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL',
+      [userId],
+    );
+    return rows[0]!.n;
+  }
+
+  async markRead(userId: string, ids: string[] | 'all'): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL
+         AND ($3::text[] IS NULL OR id::text = ANY($3))`,
+      [userId, this.clock.now(), ids === 'all' ? null : ids],
+    );
+    return rowCount ?? 0;
+  }
+
+  /** Calls `onSeq` whenever a notification for `userId` commits, in any process. */
+  subscribe(userId: string, onSeq: (seq: number) => void): () => void {
+    const handler = (seq: number) => onSeq(seq);
+    this.live.on(userId, handler);
+    return () => this.live.off(userId, handler);
+  }
+
+  async startListening(onError: (err: unknown) => void): Promise<void> {
+    if (!this.databaseUrl || this.listener) return;
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    client.on('error', onError);
+    client.on('notification', (msg) => {
+      if (msg.channel !== CHANNEL || !msg.payload) return;
+      try {
+        const { userId, seq } = JSON.parse(msg.payload) as { userId: string; seq: number };
+        this.live.emit(userId, seq);
+      } catch (err) {
+        onError(err);
+      }
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.listener = client;
+  }
+
+  async stop(): Promise<void> {
+    await this.listener?.end().catch(() => {});
+    this.listener = undefined;
+  }
+}
