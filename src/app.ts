@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -95,8 +99,18 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     return reply.code(problem.status).type('application/problem+json').send(problemBody(problem));
   });
 
+  // The web app (web/dist, built by `npm run build:web`) is served from the same origin, so the
+  // session cookie and the API need no CORS. Unknown non-API paths get index.html (client routes).
+  const webRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
+  const serveWeb = existsSync(path.join(webRoot, 'index.html'));
+  if (serveWeb) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
+
   app.setNotFoundHandler((request, reply) =>
-    reply
+    serveWeb && request.method === 'GET' && !request.url.startsWith('/api/') && request.headers.accept?.includes('text/html')
+      ? reply.type('text/html').sendFile('index.html')
+      : reply
       .code(404)
       .type('application/problem+json')
       .send(

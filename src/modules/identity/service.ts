@@ -359,6 +359,12 @@ export class IdentityService {
    * by one and the lock engages after exactly `pinMaxTries` wrong ones.
    */
   async checkPin(userId: string, pin: string | undefined): Promise<void> {
+    // Most users without a PIN pay often: skip the locking transaction for them.
+    const { rows: peek } = await this.db.query<{ has_pin: boolean }>(
+      'SELECT pin_hash IS NOT NULL AS has_pin FROM users WHERE id = $1',
+      [userId],
+    );
+    if (peek[0] && !peek[0].has_pin) return;
     const outcome = await inTransaction(this.db, async (tx) => {
       const { rows } = await tx.query<{
         pin_hash: string | null;

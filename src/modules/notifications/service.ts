@@ -58,14 +58,14 @@ export class NotificationService {
     kind: string,
     data: Record<string, unknown> = {},
   ): Promise<void> {
-    const { rows } = await q.query<{ seq: string }>(
-      `INSERT INTO notifications (id, user_id, kind, data, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq`,
-      [newId(), userId, kind, JSON.stringify(data), this.clock.now()],
+    // One statement: the row and its NOTIFY commit together, in one round trip.
+    await q.query(
+      `WITH n AS (
+         INSERT INTO notifications (id, user_id, kind, data, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq
+       )
+       SELECT pg_notify($6, json_build_object('userId', $2::text, 'seq', n.seq)::text) FROM n`,
+      [newId(), userId, kind, JSON.stringify(data), this.clock.now(), CHANNEL],
     );
-    await q.query('SELECT pg_notify($1, $2)', [
-      CHANNEL,
-      JSON.stringify({ userId, seq: Number(rows[0]!.seq) }),
-    ]);
   }
 
   async list(
