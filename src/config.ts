@@ -24,6 +24,8 @@ export interface Config {
   };
   dbPoolSize: number;
   wallet: WalletConfig;
+  groups: GroupConfig;
+  redPackets: RedPacketConfig;
   /** Requests per minute, per client address (register, login) or per user (the rest). */
   rateLimits: { register: number; login: number; verification: number; pin: number };
 }
@@ -37,6 +39,26 @@ export interface WalletConfig {
   acceptanceHours: number;
   /** Calendar used for daily limits and monthly statements. */
   timeZone: string;
+}
+
+export interface GroupConfig {
+  /** Most members a group may have (WeChat's groups stop at 500). */
+  maxMembers: number;
+}
+
+export interface RedPacketConfig {
+  /** Most an envelope to one person may carry. */
+  maxToPerson: number;
+  /** Most a group envelope may carry per share, on average: its total ≤ this × count. */
+  maxPerShareInGroup: number;
+  /** Most shares one envelope may be split into. */
+  maxCount: number;
+  /** Hours an envelope stays claimable; then what is left goes back to the sender. */
+  expiryHours: number;
+  /** Limits for verified users; unverified users cannot send envelopes at all. */
+  verified: { daily: number };
+  /** How often each process looks for envelopes past their expiry. */
+  expirySweepMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -111,6 +133,20 @@ export function loadConfig(env: Env = process.env): Config {
       },
       acceptanceHours: int(env, 'HEBAO_ACCEPTANCE_HOURS', 24, 1, 24 * 30),
       timeZone: timeZone(env.HEBAO_TIME_ZONE || 'Asia/Shanghai'),
+    },
+    groups: {
+      maxMembers: int(env, 'HEBAO_GROUP_MAX_MEMBERS', 500, 2, 100_000),
+    },
+    // Bounds keep every envelope total (≤ 10^12) far below the split's MAX_SPLIT_TOTAL (2^46).
+    redPackets: {
+      maxToPerson: int(env, 'HEBAO_REDPACKET_MAX_TO_PERSON', 20_000, 1, 1_000_000_000),
+      maxPerShareInGroup: int(env, 'HEBAO_REDPACKET_MAX_PER_SHARE', 20_000, 1, 1_000_000_000),
+      maxCount: int(env, 'HEBAO_REDPACKET_MAX_COUNT', 100, 1, 1000),
+      expiryHours: int(env, 'HEBAO_REDPACKET_EXPIRY_HOURS', 24, 1, 24 * 30),
+      verified: {
+        daily: int(env, 'HEBAO_REDPACKET_DAILY', 2_000_000, 1, Number.MAX_SAFE_INTEGER),
+      },
+      expirySweepMs: int(env, 'HEBAO_REDPACKET_SWEEP_MS', 5_000, 10, 3_600_000),
     },
     rateLimits: {
       register: int(env, 'HEBAO_RATE_REGISTER', 20, 1, 1_000_000),

@@ -11,6 +11,8 @@ export {
   type ModeratorOptions,
 } from './moderate.ts';
 export { type NormalizedText, normalizeText } from './normalize.ts';
+export { moderationRoutes } from './routes.ts';
+export { ModerationService, type Verdict } from './service.ts';
 export {
   CATEGORIES,
   type Category,

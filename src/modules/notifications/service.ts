@@ -68,6 +68,25 @@ export class NotificationService {
     );
   }
 
+  /** As `notify`, for many users at once (a group's members): one statement however many. */
+  async notifyMany(
+    q: Queryable,
+    userIds: readonly string[],
+    kind: string,
+    data: Record<string, unknown> = {},
+  ): Promise<void> {
+    if (userIds.length === 0) return;
+    await q.query(
+      `WITH ins AS (
+         INSERT INTO notifications (id, user_id, kind, data, created_at)
+         SELECT v.id, v.user_id, $3, $4, $5 FROM unnest($1::uuid[], $2::uuid[]) AS v(id, user_id)
+         RETURNING user_id, seq
+       )
+       SELECT pg_notify($6, json_build_object('userId', user_id, 'seq', seq)::text) FROM ins`,
+      [userIds.map(() => newId()), userIds, kind, JSON.stringify(data), this.clock.now(), CHANNEL],
+    );
+  }
+
   async list(
     userId: string,
     limit: number,

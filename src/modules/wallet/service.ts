@@ -19,6 +19,7 @@ import {
 import type { NotificationService } from '../notifications/index.ts';
 import type { SocialGraph } from '../social/graph.ts';
 import type { BankChannel } from './bank-channel.ts';
+import { DailyAllowances } from './daily-allowance.ts';
 
 export type Visibility = 'public' | 'friends' | 'private';
 
@@ -92,19 +93,9 @@ function moneyError(code: TransferErrorCode, leg: 'money' | 'limit'): AppError {
   return new AppError('conflict', `the transfer was refused (${code})`);
 }
 
-function dayKey(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  })
-    .format(at)
-    .replaceAll('-', '');
-}
-
 export class WalletService {
   private readonly accountIds = new Map<string, AccountId>();
+  private readonly allowances: DailyAllowances;
 
   constructor(
     private readonly db: Db,
@@ -115,7 +106,9 @@ export class WalletService {
     private readonly bank: BankChannel,
     private readonly notifications: NotificationService,
     private readonly config: WalletConfig,
-  ) {}
+  ) {
+    this.allowances = new DailyAllowances(ledger, clock, config.timeZone);
+  }
 
   static walletCode(userId: string, currency: string): string {
     return `user:${userId}:wallet:${currency}`;
@@ -140,35 +133,6 @@ export class WalletService {
 
   private bankAccount(currency: string): Promise<AccountId> {
     return this.account(`bank:sandbox:${currency}`, currency, AccountFlags.none);
-  }
-
-  /**
-   * The day's transfer allowance, kept as a ledger account funded with the daily limit and
-   * drawn down by a leg linked to every transfer (TigerBeetle's rate-limit recipe): the limit
-   * holds under any concurrency because the ledger never lets that account go negative.
-   */
-  private async dailyAllowance(userId: string, currency: string): Promise<AccountId> {
-    const day = dayKey(this.clock.now(), this.config.timeZone);
-    const code = `limit:user:${userId}:daily:${currency}:${day}`;
-    const cached = this.accountIds.get(code);
-    if (cached !== undefined) return cached;
-    // Allowances are counted in their own unit, so they never mix with money in the totals.
-    const unit = `${currency}:limit`;
-    const id = await this.account(code, unit, AccountFlags.debitsMustNotExceedCredits);
-    const source = await this.account(`limit:source:${currency}`, unit, AccountFlags.none);
-    const [funded] = await this.ledger.createTransfers([
-      {
-        id: transferIdFor('limit.fund', code),
-        debitAccountId: source,
-        creditAccountId: id,
-        amount: toMinor(this.config.verified.daily),
-        kind: 'limit.fund',
-      },
-    ]);
-    if (!funded?.ok && funded?.code !== 'idempotency_conflict') {
-      throw new Error(`could not fund ${code}: ${funded?.code}`);
-    }
-    return id;
   }
 
   async balances(userId: string) {
@@ -371,11 +335,10 @@ export class WalletService {
     const pending = input.requireAcceptance === true;
     const timeoutSeconds = pending ? this.config.acceptanceHours * 3600 : undefined;
     const amount = toMinor(input.amount);
-    const [from, to, allowance, sink] = await Promise.all([
+    const [from, to, { allowance, sink }] = await Promise.all([
       this.walletAccount(user.id, currency),
       this.walletAccount(receiver.id, currency),
-      this.dailyAllowance(user.id, currency),
-      this.account(`limit:sink:${currency}`, `${currency}:limit`, AccountFlags.none),
+      this.allowances.today('daily', user.id, currency, this.config.verified.daily),
     ]);
     const mode = pending ? ('pending' as const) : ('single' as const);
     const [money, limit] = await this.ledger.createTransfers([

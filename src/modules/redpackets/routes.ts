@@ -1,0 +1,136 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { invalid } from '../../platform/errors.ts';
+import { caller, idempotencyKey, send } from '../../platform/http.ts';
+import { Amount, Body, Currency, IdParams, Pin } from '../../platform/schemas.ts';
+import type { Services } from '../../services.ts';
+
+const Kind = Type.Union([Type.Literal('lucky'), Type.Literal('fixed')]);
+const Status = Type.Union([Type.Literal('open'), Type.Literal('emptied'), Type.Literal('expired')]);
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+const Audience = Type.Union([
+  Type.Object({ userId: Id }, { additionalProperties: false }),
+  Type.Object({ groupId: Id }, { additionalProperties: false }),
+]);
+
+const SentRedPacket = {
+  id: Type.String(),
+  kind: Kind,
+  count: Type.Integer(),
+  totalAmount: Type.Integer(),
+  currency: Type.String(),
+  greeting: Type.Union([Type.String(), Type.Null()]),
+  status: Status,
+  createdAt: Type.String(),
+  expiresAt: Type.String(),
+};
+
+const RedPacketView = Type.Object({
+  ...SentRedPacket,
+  to: Audience,
+  claimedCount: Type.Integer(),
+  claimedAmount: Type.Integer(),
+  refundedAmount: Type.Optional(Type.Integer()),
+  sender: Type.Object({ userId: Type.String(), nickname: Type.String() }),
+  claims: Type.Array(
+    Type.Object({
+      userId: Type.String(),
+      nickname: Type.String(),
+      amount: Type.Integer(),
+      claimedAt: Type.String(),
+      luckiest: Type.Optional(Type.Literal(true)),
+    }),
+  ),
+});
+
+/** A claim takes no body; like every body, one with fields it does not know is refused. */
+async function refuseClaimBody(request: FastifyRequest): Promise<void> {
+  const body = request.body;
+  if (body === undefined || body === null) return;
+  if (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0) {
+    throw invalid('a claim takes no body');
+  }
+}
+
+/** What an Idempotency-Key stands for: the concrete path, since a claim's id is in it. */
+const keyedRequest = (request: FastifyRequest) => ({
+  method: request.method,
+  path: request.url.split('?')[0]!,
+  body: request.body,
+});
+
+export const redPacketRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const limits = s.config.redPackets;
+
+    app.post(
+      '/red-packets',
+      {
+        onRequest: app.requireUser,
+        schema: {
+          tags: ['red envelopes'],
+          summary: 'Send a red envelope to one person or to a group',
+          body: Body({
+            kind: Kind,
+            count: Type.Integer({ minimum: 1, maximum: limits.maxCount }),
+            totalAmount: Type.Optional({ ...Amount, description: 'lucky: the amount to split' }),
+            amountEach: Type.Optional({ ...Amount, description: 'fixed: the amount per share' }),
+            currency: Type.Optional(Currency),
+            greeting: Type.Optional(Type.String({ maxLength: 50 })),
+            to: Audience,
+            pin: Type.Optional(Pin),
+          }),
+          response: { 201: Type.Object(SentRedPacket) },
+        },
+      },
+      async (request, reply) => {
+        const user = caller(request);
+        const key = idempotencyKey(request);
+        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
+          status: 201,
+          body: await s.redPackets.send(user, request.body, key),
+        }));
+        return send(reply, result);
+      },
+    );
+
+    app.post(
+      '/red-packets/:id/claims',
+      {
+        onRequest: app.requireUser,
+        preValidation: refuseClaimBody,
+        schema: {
+          tags: ['red envelopes'],
+          summary: 'Claim a share',
+          params: IdParams,
+          response: {
+            201: Type.Object({ amount: Type.Integer(), currency: Type.String() }),
+          },
+        },
+      },
+      async (request, reply) => {
+        const user = caller(request);
+        const key = idempotencyKey(request);
+        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
+          status: 201,
+          body: await s.redPackets.claimShare(user.id, request.params.id),
+        }));
+        return send(reply, result);
+      },
+    );
+
+    app.get(
+      '/red-packets/:id',
+      {
+        onRequest: app.requireUser,
+        schema: {
+          tags: ['red envelopes'],
+          params: IdParams,
+          response: { 200: RedPacketView },
+        },
+      },
+      async (request) => s.redPackets.view(caller(request).id, request.params.id),
+    );
+  };

@@ -1,0 +1,676 @@
+import type { RedPacketConfig } from '../../config.ts';
+import { type Db, inTransaction, type Queryable, type Tx } from '../../db/pool.ts';
+import type { Clock } from '../../platform/clock.ts';
+import { AppError, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { derivedId, isUuid, newId } from '../../platform/ids.ts';
+import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
+import type { GroupsService } from '../groups/index.ts';
+import type { IdentityService } from '../identity/index.ts';
+import {
+  AccountFlags,
+  type AccountId,
+  type Ledger,
+  type TransferResult,
+  transferIdFor,
+} from '../ledger/index.ts';
+import type { NotificationService } from '../notifications/index.ts';
+import type { SocialGraph } from '../social/graph.ts';
+import { DailyAllowances, WalletService } from '../wallet/index.ts';
+import { luckiestClaimer, type RandomInt, splitFixed, splitLucky } from './split.ts';
+
+export type RedPacketKind = 'lucky' | 'fixed';
+export type RedPacketStatus = 'open' | 'emptied' | 'expired';
+
+export interface SendRedPacket {
+  kind: RedPacketKind;
+  count: number;
+  /** Lucky envelopes: the whole amount, split at random. */
+  totalAmount?: number;
+  /** Fixed envelopes: what each claimer gets. */
+  amountEach?: number;
+  currency?: string;
+  greeting?: string;
+  to: { userId: string } | { groupId: string };
+  pin?: string;
+}
+
+export interface Sender {
+  id: string;
+  verified: boolean;
+}
+
+export interface SentRedPacket {
+  id: string;
+  kind: RedPacketKind;
+  count: number;
+  totalAmount: number;
+  currency: string;
+  greeting: string | null;
+  status: RedPacketStatus;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface RedPacketClaimView {
+  userId: string;
+  nickname: string;
+  amount: number;
+  claimedAt: string;
+  luckiest?: true;
+}
+
+export interface RedPacketView extends SentRedPacket {
+  to: { userId: string } | { groupId: string };
+  claimedCount: number;
+  claimedAmount: number;
+  refundedAmount?: number;
+  sender: { userId: string; nickname: string };
+  claims: RedPacketClaimView[];
+}
+
+export type GreetingVerdict = { allowed: true } | { allowed: false; reason: string };
+
+/**
+ * The hook where text moderation (src/modules/moderation, being built) screens greetings.
+ * Until services.ts passes one, every greeting is allowed; a refusal is 422 content_rejected.
+ */
+export type GreetingScreen = (greeting: string, senderId: string) => Promise<GreetingVerdict>;
+
+export const allowEveryGreeting: GreetingScreen = async () => ({ allowed: true });
+
+export interface RedPacketDeps {
+  db: Db;
+  clock: Clock;
+  ledger: Ledger;
+  identity: IdentityService;
+  graph: SocialGraph;
+  groups: GroupsService;
+  wallet: WalletService;
+  notifications: NotificationService;
+  config: RedPacketConfig;
+  /** Calendar for the daily sending limit (the wallet's). */
+  timeZone: string;
+  /** The split's randomness; node:crypto unless a test needs a seeded one. */
+  random?: RandomInt;
+  screenGreeting?: GreetingScreen;
+}
+
+type Audience =
+  | { kind: 'person'; userId: string; recipients: string[] }
+  | { kind: 'group'; groupId: string; recipients: string[] };
+
+/**
+ * The shares an envelope will hold, or the validation error its request deserves. `claimers`
+ * is how many people may claim it: an envelope never has more shares than claimers.
+ */
+export function planShares(
+  input: Pick<SendRedPacket, 'kind' | 'count' | 'totalAmount' | 'amountEach'>,
+  audience: { kind: 'person' | 'group'; claimers: number },
+  config: Pick<RedPacketConfig, 'maxToPerson' | 'maxPerShareInGroup' | 'maxCount'>,
+  random?: RandomInt,
+): number[] {
+  const { kind, count } = input;
+  if (count > config.maxCount) {
+    throw invalid(`count must be at most ${config.maxCount}`, { field: 'count' });
+  }
+  if (audience.kind === 'person' && count !== 1) {
+    throw invalid('an envelope to one person has count 1', { field: 'count' });
+  }
+  if (count > audience.claimers) {
+    throw invalid(`count must be at most the ${audience.claimers} members who may claim`, {
+      field: 'count',
+    });
+  }
+  const [given, other] =
+    kind === 'lucky' ? ['totalAmount', 'amountEach'] : ['amountEach', 'totalAmount'];
+  const amount = kind === 'lucky' ? input.totalAmount : input.amountEach;
+  if (amount === undefined) throw invalid(`a ${kind} envelope needs ${given}`, { field: given });
+  if (input[other as 'totalAmount' | 'amountEach'] !== undefined) {
+    throw invalid(`a ${kind} envelope takes ${given}, not ${other}`, { field: other });
+  }
+  // Checked per share before multiplying, so a fixed total can never pass the safe range.
+  const perShare = audience.kind === 'person' ? config.maxToPerson : config.maxPerShareInGroup;
+  if (kind === 'fixed') {
+    if (amount > perShare) {
+      throw invalid(`amountEach must be at most ${perShare}`, { field: 'amountEach' });
+    }
+    return splitFixed(amount, count);
+  }
+  if (amount < count) {
+    throw invalid('totalAmount must be at least 1 per share', { field: 'totalAmount' });
+  }
+  if (amount > perShare * count) {
+    throw invalid(`totalAmount must be at most ${perShare * count}`, { field: 'totalAmount' });
+  }
+  return splitLucky(amount, count, random);
+}
+
+interface ClaimState {
+  senderId: string;
+  kind: RedPacketKind;
+  currency: string;
+  greeting: string | null;
+  status: RedPacketStatus;
+  expiresAt: Date;
+  escrowAccountId: AccountId;
+  eligible: boolean;
+  claimed: boolean;
+}
+
+/** Refuses a claim that cannot succeed, most telling reason first. */
+function refuseClaim(state: ClaimState | undefined, now: Date): asserts state is ClaimState {
+  if (!state) throw notFound('red envelope');
+  if (!state.eligible) throw forbidden('this red envelope is not for you');
+  if (state.claimed) throw new AppError('already_claimed', 'you already claimed this red envelope');
+  if (state.status === 'expired' || state.expiresAt <= now) {
+    throw new AppError('expired', 'this red envelope has expired');
+  }
+  if (state.status === 'emptied') throw new AppError('sold_out', 'every share has been claimed');
+}
+
+/** Why the ledger refused an envelope's money, as the API states it. */
+function sendRefusal(money: TransferResult, limit: TransferResult | undefined): Error {
+  const code = money.ok ? 'ok' : money.code;
+  // The money leg fails first if both would; otherwise it only failed with its partner.
+  if (code === 'linked_event_failed' && limit && !limit.ok && limit.code === 'insufficient_funds') {
+    return new AppError('limit_exceeded', 'this envelope would exceed your daily sending limit');
+  }
+  if (code === 'insufficient_funds') {
+    return new AppError('insufficient_funds', 'not enough money in your wallet');
+  }
+  return new Error(`red envelope transfer refused: ${code}`);
+}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+
+export function escrowCode(packetId: string): string {
+  return `redpacket:${packetId}:escrow`;
+}
+
+/**
+ * Red envelopes (红包) on the ledger. Sending moves the whole amount into the envelope's escrow
+ * account in the transaction that records the envelope and its pre-split shares; a claim
+ * takes one share and moves it from escrow to the claimer's wallet in one transaction; the
+ * expiry job returns what is left to the sender. Money moves only through `createTransfersIn`.
+ */
+export class RedPacketService {
+  private readonly allowances: DailyAllowances;
+  private readonly screenGreeting: GreetingScreen;
+
+  constructor(private readonly d: RedPacketDeps) {
+    this.allowances = new DailyAllowances(d.ledger, d.clock, d.timeZone);
+    this.screenGreeting = d.screenGreeting ?? allowEveryGreeting;
+  }
+
+  async send(
+    sender: Sender,
+    input: SendRedPacket,
+    key: string | undefined,
+  ): Promise<SentRedPacket> {
+    const { db, clock, ledger, config } = this.d;
+    if (!sender.verified) {
+      throw new AppError(
+        'verification_required',
+        'verify your identity before sending red envelopes',
+      );
+    }
+    const currency = input.currency ?? DEFAULT_CURRENCY;
+    const greeting = input.greeting?.trim() || null;
+    const audience = await this.audience(sender.id, input.to);
+    const shares = planShares(
+      input,
+      { kind: audience.kind, claimers: audience.recipients.length },
+      config,
+      this.d.random,
+    );
+    if (greeting) {
+      const verdict = await this.screenGreeting(greeting, sender.id);
+      if (!verdict.allowed) {
+        throw new AppError('content_rejected', verdict.reason, { field: 'greeting' });
+      }
+    }
+    await this.d.identity.checkPin(sender.id, input.pin);
+
+    // From the key, so a replay finds the same envelope and the same transfer ids.
+    const id = key ? derivedId('redpacket', sender.id, key) : newId();
+    const total = shares.reduce((a, b) => a + b, 0);
+    const [wallet, limit] = await Promise.all([
+      this.d.wallet.walletAccount(sender.id, currency),
+      this.allowances.today('redpacket-daily', sender.id, currency, config.verified.daily),
+    ]);
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + config.expiryHours * 3_600_000);
+    return inTransaction(db, async (tx) => {
+      const escrow = await ledger.ensureAccount(
+        { code: escrowCode(id), currency, flags: AccountFlags.debitsMustNotExceedCredits },
+        tx,
+      );
+      const inserted = await tx.query(
+        `INSERT INTO red_packets (id, sender_id, kind, count, total_amount, currency, greeting,
+                                  to_user_id, to_group_id, escrow_account_id, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
+        [
+          id,
+          sender.id,
+          input.kind,
+          shares.length,
+          total,
+          currency,
+          greeting,
+          audience.kind === 'person' ? audience.userId : null,
+          audience.kind === 'group' ? audience.groupId : null,
+          escrow.id,
+          now,
+          expiresAt,
+        ],
+      );
+      // Sent before, and only the stored response was lost: answer with that envelope.
+      if (inserted.rowCount === 0) return this.sentView(tx, id, sender.id);
+      await tx.query(
+        `INSERT INTO red_packet_shares (packet_id, position, amount)
+         SELECT $1, p - 1, a FROM unnest($2::bigint[]) WITH ORDINALITY AS s(a, p)`,
+        [id, shares],
+      );
+      await tx.query(
+        `INSERT INTO red_packet_recipients (packet_id, user_id) SELECT $1, unnest($2::uuid[])`,
+        [id, audience.recipients],
+      );
+      await this.d.notifications.notifyMany(
+        tx,
+        audience.recipients.filter((u) => u !== sender.id),
+        'redpacket.received',
+        {
+          packetId: id,
+          fromUserId: sender.id,
+          kind: input.kind,
+          greeting,
+          ...(audience.kind === 'group' ? { groupId: audience.groupId } : {}),
+        },
+      );
+      // Last, so the sender's wallet is locked only for the commit that follows.
+      const moneyId = transferIdFor('redpacket.send', id);
+      const [money, allowance] = await ledger.createTransfersIn(tx, [
+        {
+          id: moneyId,
+          debitAccountId: wallet,
+          creditAccountId: escrow.id,
+          amount: toMinor(total),
+          kind: 'redpacket.send',
+          linked: true,
+          metadata: {
+            from: sender.id,
+            ...(audience.kind === 'person' ? { to: audience.userId } : {}),
+            ...(audience.kind === 'group' ? { groupId: audience.groupId } : {}),
+            note: greeting,
+            packetId: id,
+          },
+        },
+        {
+          id: transferIdFor('redpacket.send.limit', moneyId),
+          debitAccountId: limit.allowance,
+          creditAccountId: limit.sink,
+          amount: toMinor(total),
+          kind: 'limit.use',
+        },
+      ]);
+      if (!money!.ok) throw sendRefusal(money!, allowance);
+      return {
+        id,
+        kind: input.kind,
+        count: shares.length,
+        totalAmount: total,
+        currency,
+        greeting,
+        status: 'open',
+        createdAt: now.toISOString(),
+        expiresAt: expiresAt.toISOString(),
+      };
+    });
+  }
+
+  /**
+   * Takes one share for `userId`. Claims in a rush run side by side: each takes the lowest
+   * share no other claim is taking (SKIP LOCKED), and they meet only on the escrow account's
+   * row, for the few statements between the ledger's lock and the commit.
+   */
+  async claimShare(
+    userId: string,
+    packetId: string,
+  ): Promise<{ amount: number; currency: string }> {
+    if (!isUuid(packetId)) throw notFound('red envelope');
+    const { db, clock, ledger } = this.d;
+    // Most claims in a rush come after the last share went: a plain read answers them.
+    const seen = await this.claimState(db, packetId, userId, false);
+    refuseClaim(seen, clock.now());
+    const wallet = await this.d.wallet.walletAccount(userId, seen.currency);
+    return inTransaction(db, async (tx) => {
+      const state = await this.claimState(tx, packetId, userId, true);
+      const now = clock.now();
+      refuseClaim(state, now);
+      const share = await this.takeShare(tx, packetId, userId, now);
+      const [moved] = await ledger.createTransfersIn(tx, [
+        {
+          // One transfer per share, ever: a share's money cannot move twice.
+          id: transferIdFor('redpacket.claim', packetId, String(share.position)),
+          debitAccountId: state.escrowAccountId,
+          creditAccountId: wallet,
+          amount: toMinor(share.amount),
+          kind: 'redpacket.claim',
+          metadata: { from: state.senderId, to: userId, note: state.greeting, packetId },
+        },
+      ]);
+      if (!moved?.ok) throw new Error(`red envelope ${packetId}: claim refused (${moved?.code})`);
+      await this.closeIfEmptied(tx, packetId, state, now);
+      return { amount: share.amount, currency: state.currency };
+    });
+  }
+
+  /**
+   * Refunds what is left of envelopes past their expiry, one envelope per transaction.
+   * Safe in every process at once: an envelope is taken with FOR UPDATE SKIP LOCKED and only
+   * while still open, and its refund's transfer id derives from it. Envelopes with a claim
+   * in flight are skipped (the claim holds KEY SHARE) and picked up by a later run.
+   */
+  async refundExpired(limit = 500): Promise<number> {
+    const { db, clock, ledger, notifications } = this.d;
+    let refunded = 0;
+    while (refunded < limit) {
+      const done = await inTransaction(db, async (tx) => {
+        const now = clock.now();
+        const { rows } = await tx.query<{
+          id: string;
+          sender_id: string;
+          currency: string;
+          greeting: string | null;
+          escrow_account_id: string;
+        }>(
+          `UPDATE red_packets SET status = 'expired', closed_at = $1
+            WHERE status = 'open' AND id = (
+              SELECT id FROM red_packets WHERE status = 'open' AND expires_at <= $1
+               ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING id, sender_id, currency, greeting, escrow_account_id`,
+          [now],
+        );
+        const p = rows[0];
+        if (!p) return false;
+        // No claim is in flight (they hold KEY SHARE on the row we locked): this sum is final.
+        const { rows: left } = await tx.query<{ amount: string }>(
+          `SELECT coalesce(sum(amount), 0)::text AS amount FROM red_packet_shares
+            WHERE packet_id = $1 AND claimed_by IS NULL`,
+          [p.id],
+        );
+        const amount = BigInt(left[0]!.amount);
+        if (amount === 0n) return true;
+        const wallet = await ledger.accountByCode(
+          WalletService.walletCode(p.sender_id, p.currency),
+          tx,
+        );
+        const [refund] = await ledger.createTransfersIn(tx, [
+          {
+            id: transferIdFor('redpacket.refund', p.id),
+            debitAccountId: Number(p.escrow_account_id) as AccountId,
+            creditAccountId: wallet!.id,
+            amount,
+            kind: 'redpacket.refund',
+            // No `from`: the sender's history shows a refund without a counterparty.
+            metadata: { to: p.sender_id, note: p.greeting, packetId: p.id },
+          },
+        ]);
+        if (!refund?.ok) throw new Error(`red envelope ${p.id}: refund refused (${refund?.code})`);
+        await tx.query('UPDATE red_packets SET refunded_amount = $2 WHERE id = $1', [
+          p.id,
+          amount.toString(),
+        ]);
+        await notifications.notify(tx, p.sender_id, 'redpacket.expired', {
+          packetId: p.id,
+          refundedAmount: fromMinor(amount),
+          currency: p.currency,
+        });
+        return true;
+      });
+      if (!done) break;
+      refunded++;
+    }
+    return refunded;
+  }
+
+  /** The envelope as its sender and those who may claim it see it; to others it does not exist. */
+  async view(viewerId: string, packetId: string): Promise<RedPacketView> {
+    if (!isUuid(packetId)) throw notFound('red envelope');
+    const { rows } = await this.d.db.query<
+      PacketRow & { sender_nickname: string; visible: boolean }
+    >(
+      `SELECT ${PACKET_COLUMNS}, u.nickname AS sender_nickname,
+              (p.sender_id = $2 OR EXISTS (
+                 SELECT 1 FROM red_packet_recipients r WHERE r.packet_id = p.id AND r.user_id = $2
+              )) AS visible
+         FROM red_packets p JOIN users u ON u.id = p.sender_id
+        WHERE p.id = $1`,
+      [packetId, viewerId],
+    );
+    const p = rows[0];
+    if (!p?.visible) throw notFound('red envelope');
+    const { rows: claims } = await this.d.db.query<{
+      claimed_by: string;
+      nickname: string;
+      amount: string;
+      claimed_at: Date;
+    }>(
+      `SELECT s.claimed_by, u.nickname, s.amount, s.claimed_at
+         FROM red_packet_shares s JOIN users u ON u.id = s.claimed_by
+        WHERE s.packet_id = $1 ORDER BY s.claimed_at, s.position`,
+      [packetId],
+    );
+    const base = toSent(p, this.d.clock.now());
+    return {
+      ...base,
+      to: p.to_user_id ? { userId: p.to_user_id } : { groupId: p.to_group_id! },
+      claimedCount: claims.length,
+      claimedAmount: claims.reduce((sum, c) => sum + Number(c.amount), 0),
+      ...(p.refunded_amount ? { refundedAmount: Number(p.refunded_amount) } : {}),
+      sender: { userId: p.sender_id, nickname: p.sender_nickname },
+      claims: claims.map((c) => ({
+        userId: c.claimed_by,
+        nickname: c.nickname,
+        amount: Number(c.amount),
+        claimedAt: c.claimed_at.toISOString(),
+        ...(c.claimed_by === p.luckiest_user_id ? { luckiest: true as const } : {}),
+      })),
+    };
+  }
+
+  private async audience(senderId: string, to: SendRedPacket['to']): Promise<Audience> {
+    if ('userId' in to) {
+      const receiver = await this.d.identity.user(to.userId);
+      if (!receiver) throw notFound('receiver');
+      if (receiver.id === senderId) {
+        throw invalid('you cannot send a red envelope to yourself', { field: 'to' });
+      }
+      if (await this.d.graph.blockedEitherWay(senderId, receiver.id)) {
+        throw new AppError('blocked', 'you cannot send a red envelope to this user');
+      }
+      return { kind: 'person', userId: receiver.id, recipients: [receiver.id] };
+    }
+    const { groups, db } = this.d;
+    // Not a member: the group does not exist as far as the sender can tell.
+    if (!(await groups.isMember(db, to.groupId, senderId))) throw notFound('group');
+    // The members now (sender included, as in WeChat) are the envelope's claimers for good.
+    return {
+      kind: 'group',
+      groupId: to.groupId,
+      recipients: await groups.memberIds(db, to.groupId),
+    };
+  }
+
+  private async sentView(q: Queryable, id: string, senderId: string): Promise<SentRedPacket> {
+    const { rows } = await q.query<PacketRow>(
+      `SELECT ${PACKET_COLUMNS} FROM red_packets p WHERE p.id = $1 AND p.sender_id = $2`,
+      [id, senderId],
+    );
+    if (!rows[0]) throw new Error(`red envelope ${id} exists for another sender`);
+    return toSent(rows[0], this.d.clock.now());
+  }
+
+  /**
+   * The claim's view of an envelope. With `lock`, KEY SHARE: claims never wait for each other
+   * (nor for the last claim's status update), but the expiry job's FOR UPDATE cannot take an
+   * envelope while claims are in flight, and claims after it see it expired.
+   */
+  private async claimState(
+    q: Queryable,
+    packetId: string,
+    userId: string,
+    lock: boolean,
+  ): Promise<ClaimState | undefined> {
+    const { rows } = await q.query<{
+      sender_id: string;
+      kind: RedPacketKind;
+      currency: string;
+      greeting: string | null;
+      status: RedPacketStatus;
+      expires_at: Date;
+      escrow_account_id: string;
+      eligible: boolean;
+      claimed: boolean;
+    }>(
+      `SELECT p.sender_id, p.kind, p.currency, p.greeting, p.status, p.expires_at, p.escrow_account_id,
+              EXISTS (SELECT 1 FROM red_packet_recipients r WHERE r.packet_id = p.id AND r.user_id = $2) AS eligible,
+              EXISTS (SELECT 1 FROM red_packet_shares s WHERE s.packet_id = p.id AND s.claimed_by = $2) AS claimed
+         FROM red_packets p WHERE p.id = $1 ${lock ? 'FOR KEY SHARE OF p' : ''}`,
+      [packetId, userId],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      senderId: r.sender_id,
+      kind: r.kind,
+      currency: r.currency,
+      greeting: r.greeting,
+      status: r.status,
+      expiresAt: r.expires_at,
+      escrowAccountId: Number(r.escrow_account_id) as AccountId,
+      eligible: r.eligible,
+      claimed: r.claimed,
+    };
+  }
+
+  /**
+   * Marks the lowest free share as `userId`'s. First the lowest that no other claim is taking,
+   * so a rush spreads over the shares instead of queueing on one; when every free share is
+   * being taken, it waits for those claims, so that a share whose claim fails (a duplicate
+   * of one user's) is taken here rather than left behind with a wrong "sold out".
+   */
+  private async takeShare(
+    tx: Tx,
+    packetId: string,
+    userId: string,
+    now: Date,
+  ): Promise<{ position: number; amount: number }> {
+    for (const wait of [false, true]) {
+      let taken: { position: number; amount: string } | undefined;
+      try {
+        const { rows } = await tx.query<{ position: number; amount: string }>(
+          `UPDATE red_packet_shares SET claimed_by = $2, claimed_at = $3
+            WHERE (packet_id, position) = (
+              SELECT packet_id, position FROM red_packet_shares
+               WHERE packet_id = $1 AND claimed_by IS NULL
+               ORDER BY position LIMIT 1 FOR UPDATE ${wait ? '' : 'SKIP LOCKED'})
+            RETURNING position, amount`,
+          [packetId, userId, now],
+        );
+        taken = rows[0];
+      } catch (err) {
+        // Another claim of this user's took a share first (the unique index on claimed_by).
+        if (isUniqueViolation(err)) {
+          throw new AppError('already_claimed', 'you already claimed this red envelope');
+        }
+        throw err;
+      }
+      if (taken) return { position: taken.position, amount: Number(taken.amount) };
+    }
+    const { rowCount } = await tx.query(
+      'SELECT 1 FROM red_packet_shares WHERE packet_id = $1 AND claimed_by = $2',
+      [packetId, userId],
+    );
+    if (rowCount) throw new AppError('already_claimed', 'you already claimed this red envelope');
+    throw new AppError('sold_out', 'every share has been claimed');
+  }
+
+  /**
+   * Closes the envelope when this claim took its last share. Every claim debits the escrow
+   * under the ledger's lock on that account and commits before releasing it, so the claim
+   * that finds the escrow empty is the last one and every other claim has committed.
+   */
+  private async closeIfEmptied(
+    tx: Tx,
+    packetId: string,
+    state: ClaimState,
+    now: Date,
+  ): Promise<void> {
+    const [escrow] = await this.d.ledger.accounts([state.escrowAccountId], tx);
+    if (!escrow || escrow.creditsPosted - escrow.debitsPosted > 0n) return;
+    const { rows } = await tx.query<{
+      claimed_by: string;
+      amount: string;
+      claimed_at: Date;
+      position: number;
+    }>(
+      'SELECT claimed_by, amount, claimed_at, position FROM red_packet_shares WHERE packet_id = $1',
+      [packetId],
+    );
+    const claims = rows.map((r) => ({
+      userId: r.claimed_by,
+      amount: Number(r.amount),
+      claimedAt: r.claimed_at,
+      position: r.position,
+    }));
+    const luckiest = state.kind === 'lucky' ? luckiestClaimer(claims) : undefined;
+    await tx.query(
+      `UPDATE red_packets SET status = 'emptied', closed_at = $2, luckiest_user_id = $3
+        WHERE id = $1 AND status = 'open'`,
+      [packetId, now, luckiest ?? null],
+    );
+    await this.d.notifications.notify(tx, state.senderId, 'redpacket.emptied', {
+      packetId,
+      claimedCount: claims.length,
+      claimedAmount: claims.reduce((sum, c) => sum + c.amount, 0),
+      currency: state.currency,
+      ...(luckiest ? { luckiestUserId: luckiest } : {}),
+    });
+  }
+}
+
+interface PacketRow {
+  id: string;
+  sender_id: string;
+  kind: RedPacketKind;
+  count: number;
+  total_amount: string;
+  currency: string;
+  greeting: string | null;
+  to_user_id: string | null;
+  to_group_id: string | null;
+  status: RedPacketStatus;
+  luckiest_user_id: string | null;
+  refunded_amount: string | null;
+  created_at: Date;
+  expires_at: Date;
+}
+
+const PACKET_COLUMNS =
+  'p.id, p.sender_id, p.kind, p.count, p.total_amount, p.currency, p.greeting, p.to_user_id, p.to_group_id, p.status, p.luckiest_user_id, p.refunded_amount, p.created_at, p.expires_at';
+
+function toSent(p: PacketRow, now: Date): SentRedPacket {
+  return {
+    id: p.id,
+    kind: p.kind,
+    count: p.count,
+    totalAmount: Number(p.total_amount),
+    currency: p.currency,
+    greeting: p.greeting,
+    // Past its time it is expired for claimers, even before the job has refunded it.
+    status: p.status === 'open' && p.expires_at <= now ? 'expired' : p.status,
+    createdAt: p.created_at.toISOString(),
+    expiresAt: p.expires_at.toISOString(),
+  };
+}
