@@ -79,6 +79,11 @@ export function toTransfer(r: TransferRow): Transfer {
   };
 }
 
+/** A 64-bit advisory-lock key from a UUID's first 64 bits. */
+function idLockKey(id: string): bigint {
+  return BigInt.asIntN(64, BigInt(`0x${id.replaceAll('-', '').slice(0, 16)}`));
+}
+
 export async function selectAccounts(q: Queryable, ids: readonly AccountId[]): Promise<Account[]> {
   const { rows } = await q.query<AccountRow>(
     `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY($1::bigint[])`,
@@ -156,7 +161,13 @@ export async function applyInTransaction(
     }
   }
 
+  // Claim every id of the batch before reading what it already stands for. Account locks do
+  // not cover this: the same new id sent twice with different accounts would otherwise be
+  // applied by one batch and refused by another. Sorted keys after the account locks: no cycles.
   const ids = [...new Set(requests.map((r) => r.id))];
+  await tx.query('SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k', [
+    [...new Set(ids.map(idLockKey))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String),
+  ]);
   const { rows: priorRows } = await tx.query<
     TransferRow & { fingerprint: string; code: TransferErrorCode | null }
   >(
