@@ -11,9 +11,13 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import { groupRoutes } from './modules/groups/index.ts';
 import { identityRoutes } from './modules/identity/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
+import { moderationRoutes } from './modules/moderation/index.ts';
 import { notificationRoutes } from './modules/notifications/index.ts';
+import { redPacketRoutes } from './modules/redpackets/index.ts';
+import { socialRoutes } from './modules/social/index.ts';
 import { walletRoutes } from './modules/wallet/index.ts';
 import { AppError } from './platform/errors.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from './platform/http.ts';
@@ -104,20 +108,31 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
   const webRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
   const serveWeb = existsSync(path.join(webRoot, 'index.html'));
   if (serveWeb) {
-    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+    await app.register(fastifyStatic, {
+      root: webRoot,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+    });
   }
 
   app.setNotFoundHandler((request, reply) =>
-    serveWeb && request.method === 'GET' && !request.url.startsWith('/api/') && request.headers.accept?.includes('text/html')
+    serveWeb &&
+    request.method === 'GET' &&
+    !request.url.startsWith('/api/') &&
+    request.headers.accept?.includes('text/html')
       ? reply.type('text/html').sendFile('index.html')
       : reply
-      .code(404)
-      .type('application/problem+json')
-      .send(
-        problemBody(
-          new AppError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
-        ),
-      ),
+          .code(404)
+          .type('application/problem+json')
+          .send(
+            problemBody(
+              new AppError(
+                'not_found',
+                `no route for ${request.method} ${request.url.split('?')[0]}`,
+              ),
+            ),
+          ),
   );
 
   // JSON only: a form or plain-text body is refused with 415 instead of being guessed at.
@@ -200,6 +215,10 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
   await app.register(walletRoutes(services), { prefix: '/api/v1' });
   await app.register(ledgerRoutes(services), { prefix: '/api/v1' });
   await app.register(notificationRoutes(services), { prefix: '/api/v1' });
+  await app.register(moderationRoutes(services), { prefix: '/api/v1' });
+  await app.register(socialRoutes(services), { prefix: '/api/v1' });
+  await app.register(groupRoutes(services), { prefix: '/api/v1' });
+  await app.register(redPacketRoutes(services), { prefix: '/api/v1' });
   return app;
 }
 

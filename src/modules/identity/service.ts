@@ -14,6 +14,8 @@ export interface IdentityOptions {
   sessionDays: number;
   pinMaxTries: number;
   pinLockMinutes: number;
+  /** Text moderation for nicknames (wired in services.ts); throws 422 content_rejected. */
+  screenNickname?: (nickname: string) => Promise<void>;
 }
 
 export interface AuthUser {
@@ -106,6 +108,7 @@ export class IdentityService {
       throw invalid('phone must be an E.164 number or an 11-digit mainland mobile number');
     const nickname = input.nickname.trim();
     if (!nickname) throw invalid('nickname must not be blank');
+    await this.options.screenNickname?.(nickname);
     const passwordHash = await argonHash(input.password, ARGON);
     const role = this.options.adminPhones.some((p) => normalizePhone(p) === phone)
       ? 'admin'

@@ -68,7 +68,9 @@ export interface RedPacketView extends SentRedPacket {
   claims: RedPacketClaimView[];
 }
 
-export type GreetingVerdict = { allowed: true } | { allowed: false; reason: string };
+export type GreetingVerdict =
+  | { allowed: true }
+  | { allowed: false; reason: string; categories?: string[] };
 
 /**
  * The hook where text moderation (src/modules/moderation, being built) screens greetings.
@@ -226,7 +228,10 @@ export class RedPacketService {
     if (greeting) {
       const verdict = await this.screenGreeting(greeting, sender.id);
       if (!verdict.allowed) {
-        throw new AppError('content_rejected', verdict.reason, { field: 'greeting' });
+        throw new AppError('content_rejected', verdict.reason, {
+          field: 'greeting',
+          categories: verdict.categories ?? [],
+        });
       }
     }
     await this.d.identity.checkPin(sender.id, input.pin);

@@ -20,4 +20,69 @@ export class SocialGraph {
     );
     return (rowCount ?? 0) > 0;
   }
+
+  async friendCount(userId: string, q: Queryable = this.db): Promise<number> {
+    const { rows } = await q.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM friendships WHERE user_id = $1',
+      [userId],
+    );
+    return rows[0]!.n;
+  }
+
+  /**
+   * Serialises everything that changes the relation between two users (requests, accepting,
+   * unfriending, blocking), so two people sending each other a request at the same moment
+   * become friends once instead of leaving two crossed requests.
+   */
+  async lockPair(tx: Queryable, a: string, b: string): Promise<void> {
+    const key = a < b ? `${a}:${b}` : `${b}:${a}`;
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 8008))', [key]);
+  }
+
+  /**
+   * Fan-out reads a user's friend list while a friendship change rewrites it. Writers of feed
+   * items hold these locks shared and friendship changes hold them exclusively, so a post can
+   * never fall between the two: either its fan-out sees the new friend or the new friend's
+   * backfill sees the post. Taken in key order, so two lockers cannot deadlock.
+   */
+  async lockFriendLists(tx: Queryable, userIds: string[], mode: 'change' | 'fan-out') {
+    const fn = mode === 'change' ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';
+    await tx.query(
+      `SELECT ${fn}(k) FROM (SELECT DISTINCT hashtextextended(u, 8009) AS k FROM unnest($1::text[]) u ORDER BY k) s`,
+      [userIds],
+    );
+  }
+
+  /** Records the friendship in both directions; false if they were friends already. */
+  async addFriendship(tx: Queryable, a: string, b: string, since: Date): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `INSERT INTO friendships (user_id, friend_id, created_at) VALUES ($1, $2, $3), ($2, $1, $3)
+       ON CONFLICT DO NOTHING`,
+      [a, b, since],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Removes the friendship in both directions; false if there was none. */
+  async removeFriendship(tx: Queryable, a: string, b: string): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `DELETE FROM friendships WHERE (user_id = $1 AND friend_id = $2) OR (user_id = $2 AND friend_id = $1)`,
+      [a, b],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async addBlock(tx: Queryable, blocker: string, blocked: string, at: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      [blocker, blocked, at],
+    );
+  }
+
+  async removeBlock(blocker: string, blocked: string, q: Queryable = this.db): Promise<void> {
+    await q.query('DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2', [
+      blocker,
+      blocked,
+    ]);
+  }
 }

@@ -23,6 +23,29 @@ import { DailyAllowances } from './daily-allowance.ts';
 
 export type Visibility = 'public' | 'friends' | 'private';
 
+/**
+ * What the wallet asks of modules it must not import (social, moderation): wired in services.ts.
+ * `screenNote` throws 422 content_rejected for a refused note and says whether it was held.
+ */
+export interface WalletHooks {
+  screenNote(note: string, userId: string): Promise<'allow' | 'review'>;
+  defaultVisibility(userId: string): Promise<Visibility>;
+  recordPayment(payment: {
+    transferId: string;
+    fromUserId: string;
+    toUserId: string;
+    note: string | null;
+    visibility: Visibility;
+    createdAt: Date;
+  }): Promise<unknown>;
+}
+
+export const noWalletHooks: WalletHooks = {
+  screenNote: async () => 'allow',
+  defaultVisibility: async () => 'friends',
+  recordPayment: async () => undefined,
+};
+
 export interface Caller {
   id: string;
   verified: boolean;
@@ -106,6 +129,7 @@ export class WalletService {
     private readonly bank: BankChannel,
     private readonly notifications: NotificationService,
     private readonly config: WalletConfig,
+    private readonly hooks: WalletHooks = noWalletHooks,
   ) {
     this.allowances = new DailyAllowances(ledger, clock, config.timeZone);
   }
@@ -330,7 +354,9 @@ export class WalletService {
     await this.identity.checkPin(user.id, input.pin);
 
     const note = input.note?.trim() || null;
-    const visibility = input.visibility ?? 'friends';
+    // A held note still lets the money move, but the payment stays out of the feed.
+    const noteVerdict = note ? await this.hooks.screenNote(note, user.id) : 'allow';
+    const visibility = input.visibility ?? (await this.hooks.defaultVisibility(user.id));
     const moneyId = key ? transferIdFor('wallet.transfer', user.id, key) : newTransferId();
     const pending = input.requireAcceptance === true;
     const timeoutSeconds = pending ? this.config.acceptanceHours * 3600 : undefined;
@@ -351,7 +377,13 @@ export class WalletService {
         kind: 'transfer',
         linked: true,
         ...(timeoutSeconds ? { timeoutSeconds } : {}),
-        metadata: { from: user.id, to: receiver.id, note, visibility },
+        metadata: {
+          from: user.id,
+          to: receiver.id,
+          note,
+          visibility,
+          ...(noteVerdict === 'review' ? { noteHeld: true } : {}),
+        },
       },
       {
         id: transferIdFor('wallet.transfer.limit', moneyId),
@@ -370,6 +402,16 @@ export class WalletService {
       throw moneyError(money!.code, 'money');
     }
     const t = money!.transfer;
+    if (!money!.replayed && !pending && noteVerdict === 'allow') {
+      await this.hooks.recordPayment({
+        transferId: t.id,
+        fromUserId: user.id,
+        toUserId: receiver.id,
+        note,
+        visibility,
+        createdAt: t.createdAt,
+      });
+    }
     if (!money!.replayed) {
       // After the commit: a notification lost to a crash here costs no money.
       await this.notifications.notify(
@@ -411,6 +453,7 @@ export class WalletService {
       to?: string;
       note?: string | null;
       visibility?: Visibility;
+      noteHeld?: boolean;
     } | null;
     if (!t || t.kind !== 'transfer' || meta?.to !== userId) throw notFound('transfer');
     if (!(t.flags & PENDING))
@@ -433,6 +476,16 @@ export class WalletService {
     ]);
     const [money] = results;
     if (!money!.ok) throw moneyError(money!.code, 'money');
+    if (action === 'accept' && !money!.replayed && !meta.noteHeld) {
+      await this.hooks.recordPayment({
+        transferId: t.id,
+        fromUserId: meta.from!,
+        toUserId: userId,
+        note: meta.note ?? null,
+        visibility: meta.visibility ?? 'friends',
+        createdAt: money!.transfer.createdAt,
+      });
+    }
     return {
       id: t.id,
       status: action === 'accept' ? 'completed' : 'refunded',

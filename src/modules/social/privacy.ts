@@ -1,0 +1,56 @@
+import type { Db, Queryable } from '../../db/pool.ts';
+import type { Clock } from '../../platform/clock.ts';
+
+export type Visibility = 'public' | 'friends' | 'private';
+
+export interface PrivacySettings {
+  /** Others may find this user (and send a friend request) by phone number. */
+  findableByPhone: boolean;
+  /** The visibility a transfer gets when its sender does not choose one. */
+  defaultPaymentVisibility: Visibility;
+}
+
+export const DEFAULT_PRIVACY: PrivacySettings = {
+  findableByPhone: true,
+  defaultPaymentVisibility: 'friends',
+};
+
+/** Per-user privacy choices; a user who never changed them has the defaults (no row). */
+export class PrivacyService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  async settings(userId: string, q: Queryable = this.db): Promise<PrivacySettings> {
+    const { rows } = await q.query<{
+      findable_by_phone: boolean;
+      default_payment_visibility: Visibility;
+    }>(
+      'SELECT findable_by_phone, default_payment_visibility FROM privacy_settings WHERE user_id = $1',
+      [userId],
+    );
+    const row = rows[0];
+    if (!row) return { ...DEFAULT_PRIVACY };
+    return {
+      findableByPhone: row.findable_by_phone,
+      defaultPaymentVisibility: row.default_payment_visibility,
+    };
+  }
+
+  async update(userId: string, change: Partial<PrivacySettings>): Promise<PrivacySettings> {
+    const next = { ...(await this.settings(userId)), ...change };
+    await this.db.query(
+      `INSERT INTO privacy_settings (user_id, findable_by_phone, default_payment_visibility, updated_at)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id) DO UPDATE SET findable_by_phone = $2, default_payment_visibility = $3, updated_at = $4`,
+      [userId, next.findableByPhone, next.defaultPaymentVisibility, this.clock.now()],
+    );
+    return next;
+  }
+
+  /** For the wallet: what a transfer without an explicit visibility should get. */
+  async defaultPaymentVisibility(userId: string): Promise<Visibility> {
+    return (await this.settings(userId)).defaultPaymentVisibility;
+  }
+}
