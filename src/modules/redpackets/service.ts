@@ -185,6 +185,19 @@ function sendRefusal(money: TransferResult, limit: TransferResult | undefined): 
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
+const MAX_CLAIMS_PER_BATCH = 200;
+
+interface QueuedClaim {
+  userId: string;
+  wallet: AccountId;
+  resolve: (value: { amount: number; currency: string }) => void;
+  reject: (err: unknown) => void;
+}
+
+type ClaimOutcome =
+  | { ok: true; value: { amount: number; currency: string } }
+  | { ok: false; error: unknown };
+
 export function escrowCode(packetId: string): string {
   return `redpacket:${packetId}:escrow`;
 }
@@ -198,6 +211,7 @@ export function escrowCode(packetId: string): string {
 export class RedPacketService {
   private readonly allowances: DailyAllowances;
   private readonly screenGreeting: GreetingScreen;
+  private readonly claimQueues = new Map<string, QueuedClaim[]>();
 
   constructor(private readonly d: RedPacketDeps) {
     this.allowances = new DailyAllowances(d.ledger, d.clock, d.timeZone);
@@ -343,31 +357,130 @@ export class RedPacketService {
     packetId: string,
   ): Promise<{ amount: number; currency: string }> {
     if (!isUuid(packetId)) throw notFound('red envelope');
-    const { db, clock, ledger } = this.d;
+    const { db, clock } = this.d;
     // Most claims in a rush come after the last share went: a plain read answers them.
     const seen = await this.claimState(db, packetId, userId, false);
     refuseClaim(seen, clock.now());
     const wallet = await this.d.wallet.walletAccount(userId, seen.currency);
-    return inTransaction(db, async (tx) => {
-      const state = await this.claimState(tx, packetId, userId, true);
-      const now = clock.now();
-      refuseClaim(state, now);
-      const share = await this.takeShare(tx, packetId, userId, now);
-      const [moved] = await ledger.createTransfersIn(tx, [
-        {
-          // One transfer per share, ever: a share's money cannot move twice.
-          id: transferIdFor('redpacket.claim', packetId, String(share.position)),
-          debitAccountId: state.escrowAccountId,
-          creditAccountId: wallet,
-          amount: toMinor(share.amount),
-          kind: 'redpacket.claim',
-          metadata: { from: state.senderId, to: userId, note: state.greeting, packetId },
-        },
-      ]);
-      if (!moved?.ok) throw new Error(`red envelope ${packetId}: claim refused (${moved?.code})`);
-      await this.closeIfEmptied(tx, packetId, state, now);
-      return { amount: share.amount, currency: state.currency };
+    return new Promise((resolve, reject) => {
+      const claim: QueuedClaim = { userId, wallet, resolve, reject };
+      const queue = this.claimQueues.get(packetId);
+      if (queue) {
+        queue.push(claim);
+        return;
+      }
+      this.claimQueues.set(packetId, [claim]);
+      void this.drainClaims(packetId);
     });
+  }
+
+  /**
+   * Group commit for one envelope: claims on it that arrive while its previous batch commits
+   * go together in the next transaction (one escrow lock, one ledger write, one fsync), so a
+   * rush of hundreds does not queue one commit at a time on the escrow account.
+   */
+  private async drainClaims(packetId: string): Promise<void> {
+    for (;;) {
+      const queue = this.claimQueues.get(packetId)!;
+      if (queue.length === 0) {
+        this.claimQueues.delete(packetId);
+        return;
+      }
+      const batch = queue.splice(0, MAX_CLAIMS_PER_BATCH);
+      let outcomes: ClaimOutcome[];
+      try {
+        outcomes = await this.claimBatch(packetId, batch);
+      } catch (err) {
+        outcomes = batch.map(() => ({ ok: false, error: err }));
+      }
+      batch.forEach((c, i) => {
+        const o = outcomes[i]!;
+        if (o.ok) c.resolve(o.value);
+        else c.reject(o.error);
+      });
+    }
+  }
+
+  private async claimBatch(packetId: string, batch: QueuedClaim[]): Promise<ClaimOutcome[]> {
+    const { db, clock, ledger } = this.d;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransaction(db, async (tx) => {
+          const now = clock.now();
+          const outcomes: ClaimOutcome[] = new Array(batch.length);
+          const states = await this.claimStates(
+            tx,
+            packetId,
+            batch.map((c) => c.userId),
+          );
+          const takers: number[] = [];
+          const inBatch = new Set<string>();
+          batch.forEach((c, i) => {
+            try {
+              refuseClaim(states.get(c.userId), now);
+              if (inBatch.has(c.userId)) {
+                throw new AppError('already_claimed', 'you already claimed this red envelope');
+              }
+              inBatch.add(c.userId);
+              takers.push(i);
+            } catch (error) {
+              outcomes[i] = { ok: false, error };
+            }
+          });
+          if (takers.length === 0) return outcomes;
+          const shares = await this.takeShares(
+            tx,
+            packetId,
+            takers.map((i) => batch[i]!.userId),
+            now,
+          );
+          const moves: { index: number; share: { position: number; amount: number } }[] = [];
+          for (const i of takers) {
+            const share = shares.get(batch[i]!.userId);
+            if (share) moves.push({ index: i, share });
+            else
+              outcomes[i] = {
+                ok: false,
+                error: new AppError('sold_out', 'every share has been claimed'),
+              };
+          }
+          if (moves.length === 0) return outcomes;
+          const state = states.get(batch[moves[0]!.index]!.userId)!;
+          const results = await ledger.createTransfersIn(
+            tx,
+            moves.map(({ index, share }) => ({
+              // One transfer per share, ever: a share's money cannot move twice.
+              id: transferIdFor('redpacket.claim', packetId, String(share.position)),
+              debitAccountId: state.escrowAccountId,
+              creditAccountId: batch[index]!.wallet,
+              amount: toMinor(share.amount),
+              kind: 'redpacket.claim',
+              metadata: {
+                from: state.senderId,
+                to: batch[index]!.userId,
+                note: state.greeting,
+                packetId,
+              },
+            })),
+          );
+          const refused = results.find((r) => !r.ok);
+          if (refused && !refused.ok)
+            throw new Error(`red envelope ${packetId}: claim refused (${refused.code})`);
+          for (const { index, share } of moves) {
+            outcomes[index] = {
+              ok: true,
+              value: { amount: share.amount, currency: state.currency },
+            };
+          }
+          await this.closeIfEmptied(tx, packetId, state, now);
+          return outcomes;
+        });
+      } catch (err) {
+        // The same user claimed through another process a moment ago: read again and say so.
+        if (attempt < 3 && isUniqueViolation(err)) continue;
+        throw err;
+      }
+    }
   }
 
   /**
@@ -565,40 +678,81 @@ export class RedPacketService {
    * being taken, it waits for those claims, so that a share whose claim fails (a duplicate
    * of one user's) is taken here rather than left behind with a wrong "sold out".
    */
-  private async takeShare(
+  /**
+   * Gives each user one free share, lowest positions first. Shares locked by a claim in
+   * another process are skipped first, then waited for, so none is missed if that claim fails.
+   */
+  private async takeShares(
     tx: Tx,
     packetId: string,
-    userId: string,
+    userIds: string[],
     now: Date,
-  ): Promise<{ position: number; amount: number }> {
-    for (const wait of [false, true]) {
-      let taken: { position: number; amount: string } | undefined;
-      try {
-        const { rows } = await tx.query<{ position: number; amount: string }>(
-          `UPDATE red_packet_shares SET claimed_by = $2, claimed_at = $3
-            WHERE (packet_id, position) = (
-              SELECT packet_id, position FROM red_packet_shares
-               WHERE packet_id = $1 AND claimed_by IS NULL
-               ORDER BY position LIMIT 1 FOR UPDATE ${wait ? '' : 'SKIP LOCKED'})
-            RETURNING position, amount`,
-          [packetId, userId, now],
-        );
-        taken = rows[0];
-      } catch (err) {
-        // Another claim of this user's took a share first (the unique index on claimed_by).
-        if (isUniqueViolation(err)) {
-          throw new AppError('already_claimed', 'you already claimed this red envelope');
-        }
-        throw err;
-      }
-      if (taken) return { position: taken.position, amount: Number(taken.amount) };
+  ): Promise<Map<string, { position: number; amount: number }>> {
+    const taken = new Map<string, { position: number; amount: number }>();
+    for (const skipLocked of [true, false]) {
+      const waiting = userIds.filter((u) => !taken.has(u));
+      if (waiting.length === 0) break;
+      const { rows } = await tx.query<{ position: number; amount: string; claimed_by: string }>(
+        `WITH free AS (
+           SELECT position, row_number() OVER (ORDER BY position) AS n FROM (
+             SELECT position FROM red_packet_shares
+              WHERE packet_id = $1 AND claimed_by IS NULL
+              ORDER BY position LIMIT $4 FOR UPDATE ${skipLocked ? 'SKIP LOCKED' : ''}) f
+         ), who AS (
+           SELECT user_id, n FROM unnest($2::uuid[]) WITH ORDINALITY AS u(user_id, n)
+         )
+         UPDATE red_packet_shares s SET claimed_by = who.user_id, claimed_at = $3
+           FROM free JOIN who USING (n)
+          WHERE s.packet_id = $1 AND s.position = free.position
+         RETURNING s.position, s.amount, s.claimed_by`,
+        [packetId, waiting, now, waiting.length],
+      );
+      for (const r of rows)
+        taken.set(r.claimed_by, { position: r.position, amount: Number(r.amount) });
     }
-    const { rowCount } = await tx.query(
-      'SELECT 1 FROM red_packet_shares WHERE packet_id = $1 AND claimed_by = $2',
-      [packetId, userId],
+    return taken;
+  }
+
+  /** Each user's standing on the envelope, read with the envelope held against expiry. */
+  private async claimStates(
+    tx: Tx,
+    packetId: string,
+    userIds: string[],
+  ): Promise<Map<string, ClaimState>> {
+    const { rows } = await tx.query<{
+      user_id: string;
+      sender_id: string;
+      kind: RedPacketKind;
+      currency: string;
+      greeting: string | null;
+      status: RedPacketStatus;
+      expires_at: Date;
+      escrow_account_id: string;
+      eligible: boolean;
+      claimed: boolean;
+    }>(
+      `SELECT u.user_id, p.sender_id, p.kind, p.currency, p.greeting, p.status, p.expires_at, p.escrow_account_id,
+              EXISTS (SELECT 1 FROM red_packet_recipients r WHERE r.packet_id = p.id AND r.user_id = u.user_id) AS eligible,
+              EXISTS (SELECT 1 FROM red_packet_shares s WHERE s.packet_id = p.id AND s.claimed_by = u.user_id) AS claimed
+         FROM red_packets p CROSS JOIN unnest($2::uuid[]) AS u(user_id)
+        WHERE p.id = $1 FOR KEY SHARE OF p`,
+      [packetId, [...new Set(userIds)]],
     );
-    if (rowCount) throw new AppError('already_claimed', 'you already claimed this red envelope');
-    throw new AppError('sold_out', 'every share has been claimed');
+    const states = new Map<string, ClaimState>();
+    for (const r of rows) {
+      states.set(r.user_id, {
+        senderId: r.sender_id,
+        kind: r.kind,
+        currency: r.currency,
+        greeting: r.greeting,
+        status: r.status,
+        expiresAt: r.expires_at,
+        escrowAccountId: Number(r.escrow_account_id) as AccountId,
+        eligible: r.eligible,
+        claimed: r.claimed,
+      });
+    }
+    return states;
   }
 
   /**
