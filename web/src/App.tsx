@@ -1,0 +1,142 @@
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
+import { AuthProvider, useAuth } from './auth.tsx';
+import { Logo } from './components/icons.tsx';
+import { TabBar } from './components/TabBar.tsx';
+import { Loading } from './components/ui.tsx';
+import { NotificationProvider } from './notifications.tsx';
+import { ComingSoonPage } from './pages/ComingSoon.tsx';
+import { DevicesPage } from './pages/Devices.tsx';
+import { HistoryPage } from './pages/History.tsx';
+import { LoginPage, RegisterPage } from './pages/Login.tsx';
+import { MePage } from './pages/Me.tsx';
+import { NotFoundPage } from './pages/NotFound.tsx';
+import { NotificationsPage } from './pages/Notifications.tsx';
+import { PendingPage } from './pages/Pending.tsx';
+import { PinPage } from './pages/Pin.tsx';
+import { ReceiptPage } from './pages/Receipt.tsx';
+import { ReceivePage } from './pages/Receive.tsx';
+import { StatementPage } from './pages/Statement.tsx';
+import { TopUpPage } from './pages/TopUp.tsx';
+import { TransactionPage } from './pages/Transaction.tsx';
+import { TransferPage } from './pages/Transfer.tsx';
+import { VerifyPage } from './pages/Verify.tsx';
+import { WalletPage } from './pages/Wallet.tsx';
+import { WithdrawPage } from './pages/Withdraw.tsx';
+import { ToastProvider } from './toast.tsx';
+
+function Splash() {
+  return (
+    <div className="splash">
+      <Logo size={56} />
+      <Loading />
+    </div>
+  );
+}
+
+/** Screens that need a signed-in user; others are sent to log in and come back afterwards. */
+function RequireAuth() {
+  const { me } = useAuth();
+  const location = useLocation();
+  if (me === undefined) return <Splash />;
+  if (me === null) {
+    const next = location.pathname + location.search;
+    return (
+      <Navigate to={next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`} replace />
+    );
+  }
+  return <Outlet />;
+}
+
+/**
+ * Log-in and sign-up: someone who arrives signed in goes to the wallet. Someone who signs in
+ * here is sent on by the page itself (to `next`, or into verification after signing up).
+ */
+function PublicOnly() {
+  const { me } = useAuth();
+  const signedOutHere = useRef(false);
+  if (me === null) signedOutHere.current = true;
+  if (me === undefined) return <Splash />;
+  if (me && !signedOutHere.current) return <Navigate to="/" replace />;
+  return <Outlet />;
+}
+
+function TabLayout() {
+  return (
+    <>
+      <div className="tab-content">
+        <Outlet />
+      </div>
+      <TabBar />
+    </>
+  );
+}
+
+function ScrollToTop() {
+  const { pathname } = useLocation();
+  // Braces matter: newer browsers return a Promise from scrollTo, which an effect must not return.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll on every new screen
+  useEffect(() => {
+    window.scrollTo(0, 0);
+  }, [pathname]);
+  return null;
+}
+
+function Shell() {
+  const { t } = useTranslation();
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        {t('common.skipToContent')}
+      </a>
+      <main id="main" className="app-main">
+        <Outlet />
+      </main>
+    </div>
+  );
+}
+
+export function App() {
+  return (
+    <BrowserRouter>
+      <ToastProvider>
+        <AuthProvider>
+          <NotificationProvider>
+            <ScrollToTop />
+            <Routes>
+              <Route element={<Shell />}>
+                <Route element={<PublicOnly />}>
+                  <Route path="/login" element={<LoginPage />} />
+                  <Route path="/register" element={<RegisterPage />} />
+                </Route>
+                <Route element={<RequireAuth />}>
+                  <Route element={<TabLayout />}>
+                    <Route index element={<WalletPage />} />
+                    <Route path="/feed" element={<ComingSoonPage kind="feed" />} />
+                    <Route path="/friends" element={<ComingSoonPage kind="friends" />} />
+                    <Route path="/me" element={<MePage />} />
+                  </Route>
+                  <Route path="/topup" element={<TopUpPage />} />
+                  <Route path="/withdraw" element={<WithdrawPage />} />
+                  <Route path="/transfer" element={<TransferPage />} />
+                  <Route path="/receipt/:id" element={<ReceiptPage />} />
+                  <Route path="/receive" element={<ReceivePage />} />
+                  <Route path="/history" element={<HistoryPage />} />
+                  <Route path="/transactions/:id" element={<TransactionPage />} />
+                  <Route path="/statements/:month?" element={<StatementPage />} />
+                  <Route path="/pending" element={<PendingPage />} />
+                  <Route path="/notifications" element={<NotificationsPage />} />
+                  <Route path="/me/verify" element={<VerifyPage />} />
+                  <Route path="/me/pin" element={<PinPage />} />
+                  <Route path="/me/devices" element={<DevicesPage />} />
+                </Route>
+                <Route path="*" element={<NotFoundPage />} />
+              </Route>
+            </Routes>
+          </NotificationProvider>
+        </AuthProvider>
+      </ToastProvider>
+    </BrowserRouter>
+  );
+}

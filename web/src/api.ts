@@ -1,0 +1,410 @@
+/**
+ * The one HTTP client of the web app. It talks to the same origin with the session cookie,
+ * adds the double-submit CSRF header to every non-GET request, turns problem+json answers into
+ * a typed ApiError, and gives money-moving POSTs an Idempotency-Key that a retry reuses.
+ */
+
+export type ErrorCode =
+  | 'validation_error'
+  | 'malformed_json'
+  | 'unsupported_media_type'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'idempotency_conflict'
+  | 'insufficient_funds'
+  | 'limit_exceeded'
+  | 'pin_invalid'
+  | 'pin_locked'
+  | 'pin_required'
+  | 'verification_required'
+  | 'blocked'
+  | 'content_rejected'
+  | 'banned'
+  | 'rate_limited'
+  | 'expired'
+  | 'already_claimed'
+  | 'sold_out'
+  | 'risk_denied'
+  | 'risk_challenge'
+  | 'bank_declined'
+  | 'csrf_failed'
+  | 'internal_error'
+  // Client-side: the request never got an answer, or the answer was not a problem document.
+  | 'network_error'
+  | 'unknown';
+
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'validation_error',
+  'malformed_json',
+  'unsupported_media_type',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'idempotency_conflict',
+  'insufficient_funds',
+  'limit_exceeded',
+  'pin_invalid',
+  'pin_locked',
+  'pin_required',
+  'verification_required',
+  'blocked',
+  'content_rejected',
+  'banned',
+  'rate_limited',
+  'expired',
+  'already_claimed',
+  'sold_out',
+  'risk_denied',
+  'risk_challenge',
+  'bank_declined',
+  'csrf_failed',
+  'internal_error',
+  'network_error',
+  'unknown',
+];
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  code?: string;
+  field?: string;
+  reason?: string;
+  triesLeft?: number;
+  lockedUntil?: string;
+  [extra: string]: unknown;
+}
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.code = (ERROR_CODES as readonly string[]).includes(problem.code ?? '')
+      ? (problem.code as ErrorCode)
+      : status === 0
+        ? 'network_error'
+        : 'unknown';
+  }
+  get field(): string | undefined {
+    return typeof this.problem.field === 'string' ? this.problem.field : undefined;
+  }
+  /**
+   * The server gave a final answer for this request (and kept it under the Idempotency-Key),
+   * so the next submission needs a fresh key. Network failures, 5xx answers, a request still in
+   * progress and refusals that happen before the request is recorded keep the key for a retry.
+   */
+  get final(): boolean {
+    if (this.status === 0 || this.status >= 500) return false;
+    return !['conflict', 'rate_limited', 'unauthorized', 'csrf_failed'].includes(this.code);
+  }
+}
+
+// ---------------------------------------------------------------------------------- types
+
+export type Visibility = 'public' | 'friends' | 'private';
+
+export interface PublicUser {
+  id: string;
+  phone: string;
+  nickname: string;
+  verified: boolean;
+}
+
+export interface Me extends PublicUser {
+  role: string;
+  hasPin: boolean;
+  verification?: { realName: string; idNumber: string; birthDate: string; gender: string };
+  creditScore?: number;
+  createdAt: string;
+}
+
+export interface Session {
+  id: string;
+  device: string;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  current: boolean;
+}
+
+export interface Balance {
+  currency: string;
+  available: number;
+  pending: number;
+  held: number;
+}
+
+export interface TopUp {
+  id: string;
+  status: string;
+  amount: number;
+  currency: string;
+  createdAt?: string;
+}
+
+export interface Withdrawal {
+  id: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  amount: number;
+  currency: string;
+  createdAt: string;
+  failureReason?: string;
+}
+
+export interface Transfer {
+  id: string;
+  status: 'completed' | 'pending' | 'refunded' | string;
+  amount: number;
+  currency: string;
+  from: { userId: string };
+  to: { userId: string };
+  note: string | null;
+  visibility: Visibility;
+  createdAt: string;
+  expiresAt?: string;
+}
+
+export interface Transaction {
+  id: string;
+  type: string;
+  direction: 'in' | 'out';
+  status: 'completed' | 'pending' | 'refunded' | 'failed' | string;
+  amount: number;
+  currency: string;
+  counterparty?: { userId: string; nickname: string };
+  note?: string;
+  createdAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Statement {
+  month: string;
+  currency: string;
+  openingBalance: number;
+  closingBalance: number;
+  totalIn: number;
+  totalOut: number;
+  count: number;
+  byType: { type: string; totalIn: number; totalOut: number; count: number }[];
+}
+
+export interface Notification {
+  id: string;
+  seq: number;
+  kind: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+  read: boolean;
+}
+
+/** The money a notification is about, whichever field carries it. */
+export function amountOf(n: Notification): number | undefined {
+  for (const key of ['amount', 'refundedAmount', 'claimedAmount']) {
+    const value = n.data[key];
+    if (typeof value === 'number') return value;
+  }
+  return undefined;
+}
+
+export interface HistoryFilter {
+  type?: string;
+  /** ISO date-time, inclusive. */
+  from?: string;
+  /** ISO date-time, exclusive. */
+  to?: string;
+  currency?: string;
+}
+
+// ---------------------------------------------------------------------------------- transport
+
+const CSRF_COOKIE = 'hebao_csrf';
+
+function readCookie(name: string): string | undefined {
+  for (const part of document.cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+/** A random v4 UUID; `crypto.randomUUID` exists only in secure contexts (https, localhost). */
+export function uuid(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+type Listener = (error: ApiError) => void;
+const unauthorizedListeners = new Set<Listener>();
+/** Called when any request answers 401: the session ended (signed out elsewhere, expired). */
+export function onUnauthorized(listener: Listener): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+type Query = Record<string, string | number | undefined>;
+
+export function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query))
+    if (v !== undefined && v !== '') params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+interface RequestOptions {
+  body?: unknown;
+  query?: Query;
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+export async function request<T>(
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  options: RequestOptions = {},
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') {
+    const csrf = readCookie(CSRF_COOKIE);
+    if (csrf) headers['x-csrf-token'] = csrf;
+  }
+  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${withQuery(path, options.query)}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    throw new ApiError(0, { detail: (err as Error).message, code: 'network_error' });
+  }
+  if (res.status === 204) return undefined as T;
+  const type = res.headers.get('content-type') ?? '';
+  const payload: unknown = type.includes('json')
+    ? await res.json().catch(() => undefined)
+    : undefined;
+  if (!res.ok) {
+    const problem: Problem =
+      payload && typeof payload === 'object' ? (payload as Problem) : { status: res.status };
+    const error = new ApiError(res.status, problem);
+    if (res.status === 401 && !path.startsWith('/auth/')) {
+      for (const l of unauthorizedListeners) l(error);
+    }
+    throw error;
+  }
+  return payload as T;
+}
+
+/**
+ * One money-moving form. Each submission gets an Idempotency-Key; submitting the very same body
+ * again after a failure that was not final (a lost connection, a 5xx) reuses the key, so the
+ * server answers with the original result instead of moving money twice.
+ */
+export class MoneySubmission {
+  private key: string | undefined;
+  private fingerprint: string | undefined;
+
+  async post<T>(path: string, body: object): Promise<T> {
+    const fingerprint = `${path} ${JSON.stringify(body)}`;
+    if (!this.key || fingerprint !== this.fingerprint) {
+      this.key = uuid();
+      this.fingerprint = fingerprint;
+    }
+    try {
+      const result = await request<T>('POST', path, { body, idempotencyKey: this.key });
+      this.reset();
+      return result;
+    } catch (err) {
+      if (err instanceof ApiError && err.final) this.reset();
+      throw err;
+    }
+  }
+
+  /** The key the next identical submission would use (for tests and diagnostics). */
+  get currentKey(): string | undefined {
+    return this.key;
+  }
+
+  reset(): void {
+    this.key = undefined;
+    this.fingerprint = undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------- endpoints
+
+export const api = {
+  register: (body: { phone: string; password: string; nickname: string }) =>
+    request<{ token: string; user: PublicUser }>('POST', '/auth/register', { body }),
+  login: (body: { phone: string; password: string }) =>
+    request<{ token: string; user: PublicUser }>('POST', '/auth/login', { body }),
+  logout: () => request<void>('POST', '/auth/logout'),
+  logoutAll: () => request<void>('POST', '/auth/logout-all'),
+  me: (signal?: AbortSignal) => request<Me>('GET', '/me', signal ? { signal } : {}),
+  verify: (body: { realName: string; idNumber: string }) =>
+    request<Me>('POST', '/me/verification', { body }),
+  setPin: (body: { pin: string; currentPin?: string }) => request<void>('PUT', '/me/pin', { body }),
+  sessions: () => request<{ items: Session[] }>('GET', '/me/sessions'),
+  revokeSession: (id: string) => request<void>('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
+
+  wallet: () => request<{ balances: Balance[] }>('GET', '/wallet'),
+  transactions: (filter: HistoryFilter & { cursor?: string; limit?: number } = {}) =>
+    request<Page<Transaction>>('GET', '/transactions', { query: { ...filter } }),
+  transaction: (id: string) =>
+    request<Transaction>('GET', `/transactions/${encodeURIComponent(id)}`),
+  statement: (month: string, currency = 'CNY') =>
+    request<Statement>('GET', `/statements/${month}`, { query: { currency } }),
+  csvUrl: (filter: HistoryFilter = {}) => `/api/v1${withQuery('/transactions.csv', { ...filter })}`,
+  resolveTransfer: (id: string, action: 'accept' | 'decline') =>
+    request<Transfer>('POST', `/transfers/${encodeURIComponent(id)}/${action}`),
+
+  notifications: (cursor?: string) =>
+    request<Page<Notification> & { unread: number }>('GET', '/notifications', {
+      query: { cursor, limit: 20 },
+    }),
+  unreadCount: () => request<{ unread: number }>('GET', '/notifications/unread-count'),
+  markRead: (body: { ids?: string[]; all?: boolean }) =>
+    request<{ unread: number }>('POST', '/notifications/read', { body }),
+};
+
+export interface TransferInput {
+  to: { userId: string } | { phone: string };
+  amount: number;
+  currency?: string;
+  note?: string;
+  visibility?: Visibility;
+  pin?: string;
+  requireAcceptance?: boolean;
+}
+
+/** Money-moving calls; each form keeps one MoneySubmission so retries reuse the key. */
+export const money = {
+  topUp: (s: MoneySubmission, body: { amount: number; currency?: string }) =>
+    s.post<TopUp>('/wallet/topups', body),
+  withdraw: (s: MoneySubmission, body: { amount: number; currency?: string; pin?: string }) =>
+    s.post<Withdrawal>('/wallet/withdrawals', body),
+  transfer: (s: MoneySubmission, body: TransferInput) => s.post<Transfer>('/transfers', body),
+};

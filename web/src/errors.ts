@@ -1,0 +1,52 @@
+import type { TFunction } from 'i18next';
+import { ApiError, type ErrorCode } from './api.ts';
+import type { AmountError } from './money.ts';
+
+/**
+ * The message for an error, in the user's language, from its stable `code` (never the server's
+ * English `detail`). `overrides` lets a screen say something more precise for one code, e.g.
+ * `not_found` on the transfer form means "nobody has this phone number".
+ */
+export function errorMessage(
+  t: TFunction,
+  error: unknown,
+  overrides: Partial<Record<ErrorCode, string>> = {},
+): string {
+  if (!(error instanceof ApiError)) return t('errors.unknown');
+  const override = overrides[error.code];
+  if (override) return t(override);
+  const p = error.problem;
+  switch (error.code) {
+    case 'validation_error': {
+      const field = error.field;
+      if (field === 'idNumber' && typeof p.reason === 'string') {
+        return t(`errors.idNumber.${p.reason}`, { defaultValue: t('errors.fields.idNumber') });
+      }
+      if (field) return t(`errors.fields.${field}`, { defaultValue: t('errors.validation_error') });
+      return t('errors.validation_error');
+    }
+    case 'pin_invalid':
+      return typeof p.triesLeft === 'number'
+        ? t('errors.pin_invalid_tries', { count: p.triesLeft })
+        : t('errors.pin_invalid');
+    case 'pin_locked':
+      return typeof p.lockedUntil === 'string'
+        ? t('errors.pin_locked_until', { time: formatTime(p.lockedUntil) })
+        : t('errors.pin_locked');
+    default:
+      return t(`errors.${error.code}`, { defaultValue: t('errors.unknown') });
+  }
+}
+
+export function amountErrorMessage(t: TFunction, error: AmountError): string {
+  return t(`amount.errors.${error}`);
+}
+
+function formatTime(iso: string): string {
+  return new Intl.DateTimeFormat(document.documentElement.lang || 'zh-CN', {
+    hour: '2-digit',
+    minute: '2-digit',
+    month: 'short',
+    day: 'numeric',
+  }).format(new Date(iso));
+}

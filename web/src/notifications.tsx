@@ -1,0 +1,97 @@
+import {
+  createContext,
+  type ReactNode,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import { useTranslation } from 'react-i18next';
+import { amountOf, api, type Notification } from './api.ts';
+import { useAuth } from './auth.tsx';
+import { walletChanged } from './events.ts';
+import { formatMoney } from './money.ts';
+import { useToast } from './toast.tsx';
+
+interface NotificationState {
+  unread: number;
+  setUnread: (n: number) => void;
+  /** Notifications that arrived over the live stream since the page loaded, newest first. */
+  live: Notification[];
+}
+
+const NotificationContext = createContext<NotificationState>({
+  unread: 0,
+  setUnread: () => {},
+  live: [],
+});
+
+/**
+ * Keeps the unread count current: fetched once, then pushed by the server over Server-Sent
+ * Events (`event: notification`, `event: unread`). EventSource reconnects by itself and sends
+ * Last-Event-ID, so nothing is missed across a dropped connection.
+ */
+export function NotificationProvider({ children }: { children: ReactNode }) {
+  const { me } = useAuth();
+  const { t, i18n } = useTranslation();
+  const toast = useToast();
+  const [unread, setUnread] = useState(0);
+  const [live, setLive] = useState<Notification[]>([]);
+  const userId = me?.id;
+  // The stream lives as long as the session; messages use the language of the moment they arrive.
+  const say = useRef({ t, toast, lang: i18n.language });
+  say.current = { t, toast, lang: i18n.language };
+
+  useEffect(() => {
+    if (!userId) {
+      setUnread(0);
+      setLive([]);
+      return;
+    }
+    let closed = false;
+    api.unreadCount().then(
+      (r) => !closed && setUnread(r.unread),
+      () => {},
+    );
+    const source = new EventSource('/api/v1/notifications/stream', { withCredentials: true });
+    source.addEventListener('notification', (e) => {
+      try {
+        const n = JSON.parse((e as MessageEvent<string>).data) as Notification;
+        setLive((list) => (list.some((x) => x.id === n.id) ? list : [n, ...list].slice(0, 50)));
+        if (n.kind.startsWith('transfer.') || n.kind.startsWith('redpacket.')) walletChanged();
+        const amount = amountOf(n);
+        const currency = typeof n.data.currency === 'string' ? n.data.currency : 'CNY';
+        const { t: tr, toast: show, lang } = say.current;
+        show(
+          tr(`notifications.toast.${n.kind}`, {
+            defaultValue: tr('notifications.toast.default'),
+            amount: amount === undefined ? '' : formatMoney(amount, currency, lang),
+          }),
+          'success',
+        );
+      } catch {
+        // A malformed event is ignored; the list page shows the truth.
+      }
+    });
+    source.addEventListener('unread', (e) => {
+      try {
+        const { unread: n } = JSON.parse((e as MessageEvent<string>).data) as { unread: number };
+        setUnread(n);
+      } catch {
+        // ignored, as above
+      }
+    });
+    return () => {
+      closed = true;
+      source.close();
+    };
+  }, [userId]);
+
+  const value = useMemo(() => ({ unread, setUnread, live }), [unread, live]);
+  return <NotificationContext.Provider value={value}>{children}</NotificationContext.Provider>;
+}
+
+export function useNotifications(): NotificationState {
+  return useContext(NotificationContext);
+}

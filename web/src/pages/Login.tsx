@@ -1,0 +1,207 @@
+import { type FormEvent, type ReactNode, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { api } from '../api.ts';
+import { useAuth } from '../auth.tsx';
+import { Logo } from '../components/icons.tsx';
+import { LanguageSwitch } from '../components/LanguageSwitch.tsx';
+import { ErrorText, Field } from '../components/ui.tsx';
+import { errorMessage } from '../errors.ts';
+
+export function validPhone(raw: string): boolean {
+  const s = raw.replace(/[\s-]/g, '');
+  return /^1[3-9]\d{9}$/.test(s) || /^\+[1-9]\d{6,14}$/.test(s);
+}
+
+/** Only same-site paths: `?next=//evil.example` must not send the user away. */
+export function safeNext(next: string | null): string {
+  return next && /^\/(?!\/)/.test(next) ? next : '/';
+}
+
+function AuthLayout({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
+  return (
+    <div className="auth">
+      <div className="auth-top">
+        <LanguageSwitch />
+      </div>
+      <div className="auth-hero">
+        <Logo size={64} />
+        <p className="auth-brand">{t('app.name')}</p>
+        <p className="auth-tagline">{t('app.tagline')}</p>
+      </div>
+      {children}
+    </div>
+  );
+}
+
+export function LoginPage() {
+  const { t } = useTranslation();
+  const { refresh } = useAuth();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [phone, setPhone] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<{ phone?: string; password?: string; form?: string }>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const next: typeof errors = {};
+    if (!validPhone(phone)) next.phone = t('auth.errors.phone');
+    if (!password) next.password = t('auth.errors.passwordRequired');
+    setErrors(next);
+    if (Object.keys(next).length) return;
+    setBusy(true);
+    try {
+      await api.login({ phone: phone.replace(/[\s-]/g, ''), password });
+      await refresh();
+      navigate(safeNext(params.get('next')), { replace: true });
+    } catch (err) {
+      setErrors({ form: errorMessage(t, err, { unauthorized: 'auth.errors.wrongCredentials' }) });
+      setBusy(false);
+    }
+  };
+
+  return (
+    <AuthLayout>
+      <form className="card auth-card" onSubmit={submit} noValidate>
+        <h1 className="auth-title">{t('auth.loginTitle')}</h1>
+        <Field label={t('auth.phone')} error={errors.phone}>
+          {(p) => (
+            <input
+              {...p}
+              name="phone"
+              type="tel"
+              inputMode="tel"
+              autoComplete="tel"
+              placeholder={t('auth.phonePlaceholder')}
+              value={phone}
+              onChange={(e) => setPhone(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label={t('auth.password')} error={errors.password}>
+          {(p) => (
+            <input
+              {...p}
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
+        {errors.form && <ErrorText>{errors.form}</ErrorText>}
+        <button type="submit" className="button button-primary button-block" disabled={busy}>
+          {busy ? t('auth.loggingIn') : t('auth.login')}
+        </button>
+        <p className="auth-switch">
+          {t('auth.noAccount')}{' '}
+          <Link
+            to={`/register${params.get('next') ? `?next=${encodeURIComponent(params.get('next')!)}` : ''}`}
+          >
+            {t('auth.register')}
+          </Link>
+        </p>
+      </form>
+    </AuthLayout>
+  );
+}
+
+export function RegisterPage() {
+  const { t } = useTranslation();
+  const { refresh } = useAuth();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [phone, setPhone] = useState('');
+  const [nickname, setNickname] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<{
+    phone?: string;
+    nickname?: string;
+    password?: string;
+    form?: string;
+  }>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const next: typeof errors = {};
+    if (!validPhone(phone)) next.phone = t('auth.errors.phone');
+    if (!nickname.trim()) next.nickname = t('auth.errors.nickname');
+    if (password.length < 8) next.password = t('auth.errors.passwordShort');
+    setErrors(next);
+    if (Object.keys(next).length) return;
+    setBusy(true);
+    try {
+      await api.register({
+        phone: phone.replace(/[\s-]/g, ''),
+        password,
+        nickname: nickname.trim(),
+      });
+      await refresh();
+      // New accounts go through real-name verification and the PIN first (each can be skipped).
+      navigate(`/me/verify?onboarding=1&next=${encodeURIComponent(safeNext(params.get('next')))}`, {
+        replace: true,
+      });
+    } catch (err) {
+      setErrors({ form: errorMessage(t, err, { conflict: 'auth.errors.phoneTaken' }) });
+      setBusy(false);
+    }
+  };
+
+  return (
+    <AuthLayout>
+      <form className="card auth-card" onSubmit={submit} noValidate>
+        <h1 className="auth-title">{t('auth.registerTitle')}</h1>
+        <Field label={t('auth.phone')} error={errors.phone}>
+          {(p) => (
+            <input
+              {...p}
+              name="phone"
+              type="tel"
+              inputMode="tel"
+              autoComplete="tel"
+              placeholder={t('auth.phonePlaceholder')}
+              value={phone}
+              onChange={(e) => setPhone(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label={t('auth.nickname')} error={errors.nickname}>
+          {(p) => (
+            <input
+              {...p}
+              name="nickname"
+              autoComplete="nickname"
+              maxLength={30}
+              value={nickname}
+              onChange={(e) => setNickname(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label={t('auth.password')} hint={t('auth.passwordHint')} error={errors.password}>
+          {(p) => (
+            <input
+              {...p}
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
+        {errors.form && <ErrorText>{errors.form}</ErrorText>}
+        <button type="submit" className="button button-primary button-block" disabled={busy}>
+          {busy ? t('auth.registering') : t('auth.register')}
+        </button>
+        <p className="auth-switch">
+          {t('auth.haveAccount')} <Link to="/login">{t('auth.login')}</Link>
+        </p>
+      </form>
+    </AuthLayout>
+  );
+}

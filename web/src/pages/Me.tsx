@@ -1,0 +1,115 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate } from 'react-router';
+import { useAuth, useMe } from '../auth.tsx';
+import {
+  ChevronIcon,
+  DevicesIcon,
+  GlobeIcon,
+  ListIcon,
+  LockIcon,
+  QrIcon,
+  ShieldIcon,
+} from '../components/icons.tsx';
+import { ConfirmSheet } from '../components/ui.tsx';
+import { currentLanguage, setLanguage } from '../i18n/index.ts';
+import { NotificationBell } from './Wallet.tsx';
+
+export function MePage() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const { signOut } = useAuth();
+  const navigate = useNavigate();
+  const [confirm, setConfirm] = useState(false);
+  const lang = currentLanguage();
+
+  return (
+    <div className="page me-page">
+      <header className="home-header">
+        <h1 className="tab-title">{t('tabs.me')}</h1>
+        <NotificationBell />
+      </header>
+      <section className="card profile">
+        <span className="avatar avatar-large" aria-hidden="true">
+          {me.nickname.slice(0, 1)}
+        </span>
+        <div className="profile-text">
+          <p className="profile-name">{me.nickname}</p>
+          <p className="muted small">{me.phone}</p>
+        </div>
+        <span className={`chip ${me.verified ? 'chip-completed' : 'chip-pending'}`}>
+          {me.verified ? t('me.verified') : t('me.unverified')}
+        </span>
+      </section>
+
+      <nav className="card menu" aria-label={t('me.settings')}>
+        <Link to="/me/verify" className="menu-item">
+          <ShieldIcon />
+          <span className="menu-label">{t('verify.title')}</span>
+          <span className="menu-value">{me.verified ? t('me.verified') : t('me.unverified')}</span>
+          <ChevronIcon size={18} />
+        </Link>
+        <Link to="/me/pin" className="menu-item">
+          <LockIcon />
+          <span className="menu-label">{t('me.pin')}</span>
+          <span className="menu-value">{me.hasPin ? t('me.pinChange') : t('me.pinNotSet')}</span>
+          <ChevronIcon size={18} />
+        </Link>
+        <Link to="/me/devices" className="menu-item">
+          <DevicesIcon />
+          <span className="menu-label">{t('devices.title')}</span>
+          <ChevronIcon size={18} />
+        </Link>
+        <Link to="/receive" className="menu-item">
+          <QrIcon />
+          <span className="menu-label">{t('receive.title')}</span>
+          <ChevronIcon size={18} />
+        </Link>
+        <Link to="/statements" className="menu-item">
+          <ListIcon />
+          <span className="menu-label">{t('statement.title')}</span>
+          <ChevronIcon size={18} />
+        </Link>
+        <fieldset className="menu-item menu-item-static">
+          <GlobeIcon />
+          <legend className="visually-hidden">{t('language.label')}</legend>
+          <span className="menu-label" aria-hidden="true">
+            {t('language.label')}
+          </span>
+          <div className="segmented segmented-small">
+            {(['zh-CN', 'en'] as const).map((l) => (
+              <label key={l} className={`segment${lang === l ? ' segment-on' : ''}`} lang={l}>
+                <input
+                  type="radio"
+                  name="language"
+                  value={l}
+                  checked={lang === l}
+                  onChange={() => setLanguage(l)}
+                />
+                <span>{l === 'zh-CN' ? '中文' : 'English'}</span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      </nav>
+
+      <button
+        type="button"
+        className="button button-secondary button-block"
+        onClick={() => setConfirm(true)}
+      >
+        {t('me.logout')}
+      </button>
+      <p className="muted small center app-version">{t('me.about')}</p>
+      <ConfirmSheet
+        open={confirm}
+        title={t('me.logoutTitle')}
+        confirmLabel={t('me.logout')}
+        onConfirm={() => {
+          void signOut().finally(() => navigate('/login', { replace: true }));
+        }}
+        onClose={() => setConfirm(false)}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,204 @@
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { amountOf, api, type Notification } from '../api.ts';
+import {
+  BellIcon,
+  ClockIcon,
+  EnvelopeIcon,
+  FeedIcon,
+  FriendsIcon,
+  SendIcon,
+} from '../components/icons.tsx';
+import { EmptyState, ErrorText, Loading, PageHeader } from '../components/ui.tsx';
+import { errorMessage } from '../errors.ts';
+import { useFormat } from '../format.ts';
+import { useNotifications } from '../notifications.tsx';
+
+function NotificationIcon({ kind }: { kind: string }) {
+  if (kind === 'transfer.awaiting_acceptance') return <ClockIcon size={20} />;
+  if (kind.startsWith('redpacket.')) return <EnvelopeIcon size={20} />;
+  if (kind.startsWith('friend.')) return <FriendsIcon size={20} />;
+  if (kind.startsWith('post.')) return <FeedIcon size={20} />;
+  return <SendIcon size={20} />;
+}
+
+function transferIdOf(n: Notification): string | undefined {
+  const id = n.data.transferId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/**
+ * Notifications carry the sender's id, not their name; the names come from the transactions
+ * (which the receiver may see), fetched once per transfer.
+ */
+function useSenderNames(items: Notification[]): Map<string, string> {
+  const [names, setNames] = useState(new Map<string, string>());
+  const asked = useRef(new Set<string>());
+  useEffect(() => {
+    const ids = items
+      .map(transferIdOf)
+      .filter((id): id is string => id !== undefined && !asked.current.has(id))
+      .slice(0, 20);
+    if (ids.length === 0) return;
+    for (const id of ids) asked.current.add(id);
+    void Promise.all(
+      ids.map((id) =>
+        api.transaction(id).then(
+          (tx) => [id, tx.counterparty?.nickname] as const,
+          () => [id, undefined] as const,
+        ),
+      ),
+    ).then((found) =>
+      setNames((prev) => {
+        const next = new Map(prev);
+        for (const [id, name] of found) if (name) next.set(id, name);
+        return next;
+      }),
+    );
+  }, [items]);
+  return names;
+}
+
+export function NotificationsPage() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const { live, setUnread } = useNotifications();
+  const [items, setItems] = useState<Notification[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>();
+
+  useEffect(() => {
+    let stale = false;
+    api.notifications().then(
+      async (page) => {
+        if (stale) return;
+        setItems(page.items);
+        setCursor(page.nextCursor);
+        setLoading(false);
+        // Opening the list reads them; they stay highlighted on this visit.
+        if (page.unread > 0) {
+          const r = await api.markRead({ all: true }).catch(() => undefined);
+          if (r && !stale) setUnread(r.unread);
+        }
+      },
+      (err: unknown) => {
+        if (stale) return;
+        setError(err);
+        setLoading(false);
+      },
+    );
+    return () => {
+      stale = true;
+    };
+  }, [setUnread]);
+
+  // Live arrivals while the list is open go on top (and are read, since the user is looking).
+  useEffect(() => {
+    if (loading) return;
+    const fresh = live.filter(
+      (n) => !items.some((x) => x.id === n.id) && (items[0]?.seq ?? 0) < n.seq,
+    );
+    if (fresh.length === 0) return;
+    setItems((list) => [...fresh, ...list]);
+    void api.markRead({ ids: fresh.map((n) => n.id) }).then(
+      (r) => setUnread(r.unread),
+      () => {},
+    );
+  }, [live, items, loading, setUnread]);
+
+  const names = useSenderNames(items);
+
+  const loadMore = async () => {
+    if (!cursor) return;
+    setLoading(true);
+    try {
+      const page = await api.notifications(cursor);
+      setItems((list) => [...list, ...page.items]);
+      setCursor(page.nextCursor);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  return (
+    <div className="page">
+      <PageHeader title={t('notifications.title')} back />
+      {error ? <ErrorText>{errorMessage(t, error)}</ErrorText> : null}
+      {loading && items.length === 0 ? (
+        <Loading />
+      ) : items.length === 0 && !error ? (
+        <EmptyState
+          title={t('notifications.empty')}
+          hint={t('notifications.emptyHint')}
+          icon={<BellIcon size={36} />}
+        />
+      ) : (
+        <ul className="card notification-list">
+          {items.map((n) => {
+            const transferId = transferIdOf(n);
+            const amount = amountOf(n);
+            const currency = typeof n.data.currency === 'string' ? n.data.currency : 'CNY';
+            const note = typeof n.data.note === 'string' ? n.data.note : undefined;
+            const name = transferId ? names.get(transferId) : undefined;
+            const body = (
+              <>
+                <span
+                  className={`notif-icon notif-${n.kind.replaceAll('.', '-')}`}
+                  aria-hidden="true"
+                >
+                  <NotificationIcon kind={n.kind} />
+                </span>
+                <span className="notif-main">
+                  <span className="notif-title">
+                    {t(`notifications.kind.${n.kind}`, {
+                      defaultValue: t('notifications.kind.default'),
+                      amount: amount === undefined ? '' : f.money(amount, currency),
+                    })}
+                  </span>
+                  <span className="notif-sub">
+                    {name ? t('notifications.from', { name }) : null}
+                    {name && note ? ' · ' : null}
+                    {note ? t('notifications.note', { note }) : null}
+                  </span>
+                  <time className="notif-time" dateTime={n.createdAt}>
+                    {f.shortDateTime(n.createdAt)}
+                  </time>
+                </span>
+                {!n.read && (
+                  <span className="unread-dot">
+                    <span className="visually-hidden">{t('notifications.unread')}</span>
+                  </span>
+                )}
+              </>
+            );
+            return (
+              <li key={n.id} className={n.read ? 'notif' : 'notif notif-unread'}>
+                {transferId ? (
+                  <Link to={`/transactions/${transferId}`} className="notif-link">
+                    {body}
+                  </Link>
+                ) : (
+                  <div className="notif-link">{body}</div>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {cursor && (
+        <button
+          type="button"
+          className="button button-secondary button-block load-more"
+          onClick={() => void loadMore()}
+          disabled={loading}
+        >
+          {loading ? t('common.loading') : t('history.loadMore')}
+        </button>
+      )}
+    </div>
+  );
+}

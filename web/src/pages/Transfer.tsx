@@ -1,0 +1,280 @@
+import { type ChangeEvent, type FormEvent, useId, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import {
+  ApiError,
+  api,
+  MoneySubmission,
+  money,
+  type Transfer,
+  type TransferInput,
+  type Visibility,
+} from '../api.ts';
+import { useAuth, useMe } from '../auth.tsx';
+import { CloseIcon, QrIcon, ShieldIcon } from '../components/icons.tsx';
+import { PinSheet } from '../components/PinPad.tsx';
+import { AmountInput, ErrorText, Field, PageHeader } from '../components/ui.tsx';
+import { amountErrorMessage, errorMessage } from '../errors.ts';
+import { walletChanged } from '../events.ts';
+import { maskPhone, useFormat } from '../format.ts';
+import { useAsync } from '../hooks.ts';
+import { parseAmount } from '../money.ts';
+import { decodeQrImage, parseReceiveLink, type ReceiveTarget } from '../qr.ts';
+import { validPhone } from './Login.tsx';
+
+const VISIBILITIES: Visibility[] = ['public', 'friends', 'private'];
+const TRANSFER_ERRORS = { not_found: 'transfer.errors.noReceiver' } as const;
+
+export interface ReceiptState {
+  transfer: Transfer;
+  receiverLabel: string;
+}
+
+export function TransferPage() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const { refresh } = useAuth();
+  const f = useFormat();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const submission = useRef(new MoneySubmission());
+  const fileInput = useRef<HTMLInputElement>(null);
+  const visibilityId = useId();
+
+  const fromLink = parseReceiveLink(window.location.href);
+  const [target, setTarget] = useState<ReceiveTarget | null>(params.get('to') ? fromLink : null);
+  const [phone, setPhone] = useState('');
+  const [amount, setAmount] = useState('');
+  const [note, setNote] = useState('');
+  const [visibility, setVisibility] = useState<Visibility>('friends');
+  const [waitForAcceptance, setWaitForAcceptance] = useState(false);
+  const [fieldErrors, setFieldErrors] = useState<{ phone?: string; amount?: string }>({});
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [pinFor, setPinFor] = useState<TransferInput | null>(null);
+  const wallet = useAsync(() => api.wallet(), [], { refreshOnWalletChange: true });
+  const available = wallet.data?.balances.find((b) => b.currency === 'CNY')?.available;
+
+  const receiverLabel = target ? target.name || t('transfer.qrReceiver') : maskPhone(phone);
+
+  const send = async (body: TransferInput): Promise<void> => {
+    const transfer = await money.transfer(submission.current, body);
+    walletChanged();
+    const state: ReceiptState = { transfer, receiverLabel };
+    navigate(`/receipt/${transfer.id}`, { replace: true, state });
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    const errors: typeof fieldErrors = {};
+    if (!target && !validPhone(phone)) errors.phone = t('auth.errors.phone');
+    const parsed = parseAmount(amount);
+    if (!parsed.ok) errors.amount = amountErrorMessage(t, parsed.error);
+    setFieldErrors(errors);
+    if (Object.keys(errors).length || !parsed.ok) return;
+    const body: TransferInput = {
+      to: target ? { userId: target.userId } : { phone: phone.replace(/[\s-]/g, '') },
+      amount: parsed.value,
+      visibility,
+      ...(note.trim() ? { note: note.trim() } : {}),
+      ...(waitForAcceptance ? { requireAcceptance: true } : {}),
+    };
+    if (me.hasPin) {
+      setPinFor(body);
+      return;
+    }
+    setBusy(true);
+    try {
+      await send(body);
+    } catch (err) {
+      setError(errorMessage(t, err, TRANSFER_ERRORS));
+      setBusy(false);
+    }
+  };
+
+  const onPin = async (pin: string): Promise<string | null> => {
+    if (!pinFor) return null;
+    try {
+      await send({ ...pinFor, pin });
+      return null;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'pin_invalid') return errorMessage(t, err);
+      setPinFor(null);
+      setError(errorMessage(t, err, TRANSFER_ERRORS));
+      if (err instanceof ApiError && err.code === 'pin_required') void refresh();
+      return null;
+    }
+  };
+
+  const onQrFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (!file) return;
+    setError(undefined);
+    try {
+      const text = await decodeQrImage(file);
+      const found = text ? parseReceiveLink(text) : null;
+      if (!found) {
+        setError(t('transfer.errors.qrUnreadable'));
+        return;
+      }
+      if (found.userId === me.id) {
+        setError(t('errors.fields.to'));
+        return;
+      }
+      setTarget(found);
+      setFieldErrors((x) => ({ ...x, phone: undefined }));
+    } catch {
+      setError(t('transfer.errors.qrUnreadable'));
+    }
+  };
+
+  return (
+    <div className="page">
+      <PageHeader title={t('transfer.title')} back />
+      {!me.verified && (
+        <Link to="/me/verify" className="notice notice-warn">
+          <ShieldIcon />
+          <span className="notice-text">
+            <strong>{t('wallet.verifyTitle')}</strong>
+            <span>{t('transfer.verifyFirst')}</span>
+          </span>
+        </Link>
+      )}
+      <form className="card form-card" onSubmit={submit} noValidate>
+        {target ? (
+          <div className="field">
+            <span className="label">{t('transfer.to')}</span>
+            <div className="recipient-chip">
+              <span className="avatar avatar-small" aria-hidden="true">
+                {(target.name || '?').slice(0, 1)}
+              </span>
+              <span className="recipient-name">{receiverLabel}</span>
+              <button
+                type="button"
+                className="icon-button"
+                onClick={() => setTarget(null)}
+                aria-label={t('transfer.clearReceiver')}
+              >
+                <CloseIcon size={18} />
+              </button>
+            </div>
+            <p className="field-hint">{t('transfer.qrNameHint')}</p>
+          </div>
+        ) : (
+          <div className="recipient-row">
+            <Field label={t('transfer.toPhone')} error={fieldErrors.phone}>
+              {(p) => (
+                <input
+                  {...p}
+                  name="phone"
+                  type="tel"
+                  inputMode="tel"
+                  autoComplete="off"
+                  placeholder={t('auth.phonePlaceholder')}
+                  value={phone}
+                  onChange={(e) => {
+                    setPhone(e.target.value);
+                    setFieldErrors((x) => ({ ...x, phone: undefined }));
+                  }}
+                />
+              )}
+            </Field>
+            <button
+              type="button"
+              className="scan-button"
+              onClick={() => fileInput.current?.click()}
+              aria-label={t('transfer.scanQr')}
+              title={t('transfer.scanQr')}
+            >
+              <QrIcon />
+            </button>
+            <input
+              ref={fileInput}
+              type="file"
+              accept="image/*"
+              className="visually-hidden"
+              tabIndex={-1}
+              aria-hidden="true"
+              onChange={(e) => void onQrFile(e)}
+            />
+          </div>
+        )}
+        <AmountInput
+          label={t('transfer.amount')}
+          value={amount}
+          onChange={(v) => {
+            setAmount(v);
+            setFieldErrors((x) => ({ ...x, amount: undefined }));
+          }}
+          error={fieldErrors.amount}
+          hint={
+            available !== undefined
+              ? t('transfer.available', { amount: f.money(available) })
+              : undefined
+          }
+        />
+        <Field label={t('transfer.note')}>
+          {(p) => (
+            <input
+              {...p}
+              name="note"
+              maxLength={100}
+              placeholder={t('transfer.notePlaceholder')}
+              value={note}
+              onChange={(e) => setNote(e.target.value)}
+            />
+          )}
+        </Field>
+        <fieldset className="field segmented-field">
+          <legend id={visibilityId}>{t('transfer.visibility')}</legend>
+          <div className="segmented">
+            {VISIBILITIES.map((v) => (
+              <label key={v} className={`segment${visibility === v ? ' segment-on' : ''}`}>
+                <input
+                  type="radio"
+                  name="visibility"
+                  value={v}
+                  checked={visibility === v}
+                  onChange={() => setVisibility(v)}
+                />
+                <span>{t(`visibility.${v}`)}</span>
+              </label>
+            ))}
+          </div>
+          <p className="field-hint">{t(`visibility.${visibility}Hint`)}</p>
+        </fieldset>
+        <label className="check">
+          <input
+            type="checkbox"
+            name="requireAcceptance"
+            checked={waitForAcceptance}
+            onChange={(e) => setWaitForAcceptance(e.target.checked)}
+          />
+          <span>
+            <span className="check-label">{t('transfer.waitForAcceptance')}</span>
+            <span className="field-hint">{t('transfer.waitForAcceptanceHint')}</span>
+          </span>
+        </label>
+        {error && <ErrorText>{error}</ErrorText>}
+        <button type="submit" className="button button-primary button-block" disabled={busy}>
+          {busy ? t('common.processing') : t('transfer.submit')}
+        </button>
+        {!me.hasPin && me.verified && (
+          <p className="muted small center">
+            <Link to="/me/pin">{t('transfer.setPinSuggestion')}</Link>
+          </p>
+        )}
+      </form>
+      <PinSheet
+        open={pinFor !== null}
+        title={t('pin.enterTitle')}
+        summary={t('transfer.pinSummary', { name: receiverLabel })}
+        amount={pinFor ? f.money(pinFor.amount) : undefined}
+        onComplete={onPin}
+        onClose={() => setPinFor(null)}
+      />
+    </div>
+  );
+}
