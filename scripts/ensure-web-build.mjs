@@ -20,8 +20,12 @@ function newest(dir) {
 if (!existsSync(path.join(web, 'index.html'))) process.exit(0);
 if (!existsSync(built) || statSync(built).mtimeMs < newest(web)) {
   console.log('building the web app (web/dist) ...');
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', web], {
-    stdio: 'inherit',
-    cwd: root,
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', web],
+    {
+      stdio: 'inherit',
+      cwd: root,
+    },
+  );
 }
