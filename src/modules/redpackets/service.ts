@@ -640,36 +640,7 @@ export class RedPacketService {
     userId: string,
     lock: boolean,
   ): Promise<ClaimState | undefined> {
-    const { rows } = await q.query<{
-      sender_id: string;
-      kind: RedPacketKind;
-      currency: string;
-      greeting: string | null;
-      status: RedPacketStatus;
-      expires_at: Date;
-      escrow_account_id: string;
-      eligible: boolean;
-      claimed: boolean;
-    }>(
-      `SELECT p.sender_id, p.kind, p.currency, p.greeting, p.status, p.expires_at, p.escrow_account_id,
-              EXISTS (SELECT 1 FROM red_packet_recipients r WHERE r.packet_id = p.id AND r.user_id = $2) AS eligible,
-              EXISTS (SELECT 1 FROM red_packet_shares s WHERE s.packet_id = p.id AND s.claimed_by = $2) AS claimed
-         FROM red_packets p WHERE p.id = $1 ${lock ? 'FOR KEY SHARE OF p' : ''}`,
-      [packetId, userId],
-    );
-    const r = rows[0];
-    if (!r) return undefined;
-    return {
-      senderId: r.sender_id,
-      kind: r.kind,
-      currency: r.currency,
-      greeting: r.greeting,
-      status: r.status,
-      expiresAt: r.expires_at,
-      escrowAccountId: Number(r.escrow_account_id) as AccountId,
-      eligible: r.eligible,
-      claimed: r.claimed,
-    };
+    return (await this.claimStates(q, packetId, [userId], lock)).get(userId);
   }
 
   /**
@@ -715,11 +686,12 @@ export class RedPacketService {
 
   /** Each user's standing on the envelope, read with the envelope held against expiry. */
   private async claimStates(
-    tx: Tx,
+    q: Queryable,
     packetId: string,
     userIds: string[],
+    lock = true,
   ): Promise<Map<string, ClaimState>> {
-    const { rows } = await tx.query<{
+    const { rows } = await q.query<{
       user_id: string;
       sender_id: string;
       kind: RedPacketKind;
@@ -735,7 +707,7 @@ export class RedPacketService {
               EXISTS (SELECT 1 FROM red_packet_recipients r WHERE r.packet_id = p.id AND r.user_id = u.user_id) AS eligible,
               EXISTS (SELECT 1 FROM red_packet_shares s WHERE s.packet_id = p.id AND s.claimed_by = u.user_id) AS claimed
          FROM red_packets p CROSS JOIN unnest($2::uuid[]) AS u(user_id)
-        WHERE p.id = $1 FOR KEY SHARE OF p`,
+        WHERE p.id = $1 ${lock ? 'FOR KEY SHARE OF p' : ''}`,
       [packetId, [...new Set(userIds)]],
     );
     const states = new Map<string, ClaimState>();
