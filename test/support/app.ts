@@ -1,5 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, expect } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { checkCharacter } from '../../src/modules/identity/id-number.ts';
@@ -47,15 +47,18 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   };
 }
 
-/** Starts an app for the file and verifies the whole ledger after the file's scenarios. */
+/**
+ * Starts an app for the file and verifies the whole ledger after every scenario in it: a test
+ * that leaves money unbalanced fails itself, not a later one.
+ */
 export async function useTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const t = await startTestApp(env);
-  afterAll(async () => {
+  afterEach(async () => {
     const report = await t.services.ledger.verify();
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
-    await t.close();
   });
+  afterAll(() => t.close());
   return t;
 }
 

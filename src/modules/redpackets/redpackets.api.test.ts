@@ -96,7 +96,14 @@ describe('sending and claiming', () => {
     expect(Date.parse(sent.expiresAt as string) - t.clock.now().getTime()).toBe(24 * 3600_000);
     expect(await balance(a)).toBe(10_000 - 888);
     expect(await notificationsOf(b, 'redpacket.received')).toEqual([
-      { packetId: sent.id, fromUserId: a.id, kind: 'lucky', greeting: '新年快乐' },
+      {
+        packetId: sent.id,
+        redPacketId: sent.id,
+        fromUserId: a.id,
+        fromNickname: 'Alice',
+        kind: 'lucky',
+        greeting: '新年快乐',
+      },
     ]);
 
     const got = await claim(b, sent.id as string);
@@ -216,6 +223,63 @@ describe('sending and claiming', () => {
       currency: 'JPY',
     });
     expect(await balance(b, 'JPY')).toBe(300);
+  });
+});
+
+describe('my envelopes', () => {
+  it('lists what I may claim and what I sent, newest first, with my claim, a page at a time', async () => {
+    const a = await user({ balance: 10_000, nickname: 'Sender Sue' });
+    const b = await user({ verified: false });
+    const outsider = await user({ verified: false });
+    const group = await groupOf(a, [b]);
+    const direct = (
+      await sendPacket(a, { kind: 'fixed', count: 1, amountEach: 100, to: { userId: b.id } })
+    ).json().id as string;
+    t.clock.advance(1_000);
+    const toGroup = (
+      await sendPacket(a, { kind: 'lucky', count: 2, totalAmount: 300, to: { groupId: group } })
+    ).json().id as string;
+    expect((await claim(b, direct)).statusCode).toBe(201);
+
+    const received = await call('GET', '/api/v1/red-packets?box=received', { user: b });
+    expect(received.statusCode, received.body).toBe(200);
+    const items = received.json().items as Json[];
+    expect(items.map((i) => i.id)).toEqual([toGroup, direct]);
+    expect(items[0]).toMatchObject({
+      to: { groupId: group },
+      sender: { userId: a.id, nickname: 'Sender Sue' },
+      claimedCount: 0,
+      myClaim: null,
+      status: 'open',
+    });
+    expect(items[1]).toMatchObject({
+      claimedCount: 1,
+      myClaim: { amount: 100 },
+      status: 'emptied',
+    });
+    // The default box is "received"; the sender does not find their own group envelope there.
+    expect((await call('GET', '/api/v1/red-packets', { user: b })).json().items).toHaveLength(2);
+    expect((await call('GET', '/api/v1/red-packets', { user: a })).json().items).toEqual([]);
+    expect((await call('GET', '/api/v1/red-packets', { user: outsider })).json().items).toEqual([]);
+
+    const first = await call('GET', '/api/v1/red-packets?box=sent&limit=1', { user: a });
+    expect(first.json().items.map((i: Json) => i.id)).toEqual([toGroup]);
+    const cursor = first.json().nextCursor as string;
+    const second = await call(
+      'GET',
+      `/api/v1/red-packets?box=sent&limit=1&cursor=${encodeURIComponent(cursor)}`,
+      { user: a },
+    );
+    expect(second.json()).toMatchObject({ items: [{ id: direct }], nextCursor: null });
+
+    expect((await call('GET', '/api/v1/red-packets?box=all', { user: a })).statusCode).toBe(422);
+    expect((await call('GET', '/api/v1/red-packets?cursor=junk', { user: a })).statusCode).toBe(
+      422,
+    );
+    expect((await call('GET', '/api/v1/red-packets')).statusCode).toBe(401);
+
+    const [note] = await notificationsOf(b, 'redpacket.received');
+    expect(note).toMatchObject({ redPacketId: direct, fromNickname: 'Sender Sue' });
   });
 });
 

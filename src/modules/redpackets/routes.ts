@@ -3,8 +3,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { invalid } from '../../platform/errors.ts';
 import { caller, idempotencyKey, send } from '../../platform/http.ts';
-import { Amount, Body, Currency, IdParams, Pin } from '../../platform/schemas.ts';
+import { Amount, Body, Currency, IdParams, ListQuery, Page, Pin } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
+import { timeFromCursor } from '../social/cursor.ts';
 
 const Kind = Type.Union([Type.Literal('lucky'), Type.Literal('fixed')]);
 const Status = Type.Union([Type.Literal('open'), Type.Literal('emptied'), Type.Literal('expired')]);
@@ -118,6 +119,39 @@ export const redPacketRoutes =
           body: await s.redPackets.claimShare(user.id, request.params.id),
         }));
         return send(reply, result);
+      },
+    );
+
+    app.get(
+      '/red-packets',
+      {
+        onRequest: app.requireUser,
+        schema: {
+          tags: ['red envelopes'],
+          summary: 'My envelopes: those I may claim (box=received, the default) or sent',
+          querystring: ListQuery({
+            box: Type.Optional(Type.Union([Type.Literal('received'), Type.Literal('sent')])),
+          }),
+          response: {
+            200: Page(
+              Type.Object({
+                ...SentRedPacket,
+                to: Audience,
+                sender: Type.Object({ userId: Type.String(), nickname: Type.String() }),
+                claimedCount: Type.Integer(),
+                myClaim: Type.Union([Type.Object({ amount: Type.Integer() }), Type.Null()]),
+              }),
+            ),
+          },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        const after = timeFromCursor(q.cursor);
+        return s.redPackets.list(caller(request).id, q.box ?? 'received', {
+          limit: q.limit ?? 20,
+          ...(after ? { after } : {}),
+        });
       },
     );
 

@@ -14,6 +14,7 @@ import {
   transferIdFor,
 } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
+import { encodeTimeCursor, fromMicrosSql, microsSql, type TimeCursor } from '../social/cursor.ts';
 import type { SocialGraph } from '../social/graph.ts';
 import { DailyAllowances, WalletService } from '../wallet/index.ts';
 import { luckiestClaimer, type RandomInt, splitFixed, splitLucky } from './split.ts';
@@ -66,6 +67,14 @@ export interface RedPacketView extends SentRedPacket {
   refundedAmount?: number;
   sender: { userId: string; nickname: string };
   claims: RedPacketClaimView[];
+}
+
+export interface RedPacketListItem extends SentRedPacket {
+  to: { userId: string } | { groupId: string };
+  sender: { userId: string; nickname: string };
+  claimedCount: number;
+  /** What the caller took from it, if anything. */
+  myClaim: { amount: number } | null;
 }
 
 export type GreetingVerdict =
@@ -300,7 +309,13 @@ export class RedPacketService {
         'redpacket.received',
         {
           packetId: id,
+          redPacketId: id,
           fromUserId: sender.id,
+          fromNickname: (
+            await tx.query<{ nickname: string }>('SELECT nickname FROM users WHERE id = $1', [
+              sender.id,
+            ])
+          ).rows[0]?.nickname,
           kind: input.kind,
           greeting,
           ...(audience.kind === 'group' ? { groupId: audience.groupId } : {}),
@@ -594,6 +609,61 @@ export class RedPacketService {
         claimedAt: c.claimed_at.toISOString(),
         ...(c.claimed_by === p.luckiest_user_id ? { luckiest: true as const } : {}),
       })),
+    };
+  }
+
+  /**
+   * The caller's envelopes, newest first: "received" are those they may claim (sent to them or
+   * to a group they were in at send time, their own excluded), "sent" are their own.
+   */
+  async list(
+    viewerId: string,
+    box: 'received' | 'sent',
+    page: { limit: number; after?: TimeCursor },
+  ): Promise<{ items: RedPacketListItem[]; nextCursor: string | null }> {
+    const params: unknown[] = [viewerId, page.limit + 1];
+    let after = '';
+    if (page.after) {
+      params.push(page.after.micros, page.after.id);
+      after = `AND (p.created_at, p.id) < (${fromMicrosSql('$3')}, $4::uuid)`;
+    }
+    const source =
+      box === 'received'
+        ? `FROM red_packet_recipients r JOIN red_packets p ON p.id = r.packet_id
+           WHERE r.user_id = $1 AND p.sender_id <> $1`
+        : 'FROM red_packets p WHERE p.sender_id = $1';
+    const { rows } = await this.d.db.query<
+      PacketRow & {
+        sender_nickname: string;
+        claimed_count: number;
+        my_amount: string | null;
+        micros: string;
+      }
+    >(
+      `SELECT ${PACKET_COLUMNS}, ${microsSql('p.created_at')} AS micros,
+              (SELECT nickname FROM users WHERE id = p.sender_id) AS sender_nickname,
+              (SELECT count(*)::int FROM red_packet_shares s
+                WHERE s.packet_id = p.id AND s.claimed_by IS NOT NULL) AS claimed_count,
+              (SELECT s.amount FROM red_packet_shares s
+                WHERE s.packet_id = p.id AND s.claimed_by = $1) AS my_amount
+         ${source} ${after}
+        ORDER BY p.created_at DESC, p.id DESC
+        LIMIT $2`,
+      params,
+    );
+    const more = rows.length > page.limit;
+    const items = rows.slice(0, page.limit);
+    const now = this.d.clock.now();
+    const last = items.at(-1);
+    return {
+      items: items.map((p) => ({
+        ...toSent(p, now),
+        to: p.to_user_id ? { userId: p.to_user_id } : { groupId: p.to_group_id! },
+        sender: { userId: p.sender_id, nickname: p.sender_nickname },
+        claimedCount: p.claimed_count,
+        myClaim: p.my_amount === null ? null : { amount: Number(p.my_amount) },
+      })),
+      nextCursor: more && last ? encodeTimeCursor(last.micros, last.id) : null,
     };
   }
 

@@ -220,6 +220,38 @@ describe('friend requests', () => {
   });
 });
 
+describe('user profiles', () => {
+  it('show the nickname and where the caller stands; blocked or unknown users are 404', async () => {
+    const [a, b, c, d] = await Promise.all([
+      user({ nickname: 'Ann' }),
+      user({ nickname: 'Ben' }),
+      user({ nickname: 'Cat' }),
+      user({ nickname: 'Dan' }),
+    ]);
+    await befriend(a, b);
+    expect((await request(a, { userId: c.id })).statusCode).toBe(201);
+    const profile = async (viewer: typeof a, id: string) =>
+      call('GET', `/api/v1/users/${id}`, { user: viewer });
+    expect((await profile(a, a.id)).json()).toEqual({
+      id: a.id,
+      nickname: 'Ann',
+      relation: 'self',
+    });
+    expect((await profile(a, b.id)).json()).toMatchObject({ nickname: 'Ben', relation: 'friend' });
+    expect((await profile(a, c.id)).json()).toMatchObject({ relation: 'request_sent' });
+    expect((await profile(c, a.id)).json()).toMatchObject({ relation: 'request_received' });
+    expect((await profile(a, d.id)).json()).toMatchObject({ nickname: 'Dan', relation: 'none' });
+    expect(
+      (await call('POST', '/api/v1/blocks', { user: d, body: { userId: a.id } })).statusCode,
+    ).toBe(201);
+    expect((await profile(a, d.id)).statusCode).toBe(404);
+    expect((await profile(d, a.id)).statusCode).toBe(404);
+    expect((await profile(a, randomUUID())).statusCode).toBe(404);
+    expect((await profile(a, 'not-an-id')).statusCode).toBe(404);
+    expect((await call('GET', `/api/v1/users/${a.id}`)).statusCode).toBe(401);
+  });
+});
+
 describe('blocks', () => {
   it('end the friendship and open requests, and stop requests, phone search and money both ways', async () => {
     const a = await user({ balance: 10_000 });

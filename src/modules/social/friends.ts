@@ -93,6 +93,14 @@ const unknownPhone = () => notFound('user with this phone number');
  * the relation of two users runs under that pair's lock (SocialGraph.lockPair), and everything
  * that changes a friend list also holds the lists against concurrent fan-out.
  */
+export type Relation = 'self' | 'friend' | 'request_sent' | 'request_received' | 'none';
+
+export interface UserProfile {
+  id: string;
+  nickname: string;
+  relation: Relation;
+}
+
 export class FriendService {
   constructor(
     private readonly db: Db,
@@ -341,6 +349,36 @@ export class FriendService {
       (r) => ({ userId: r.user_id, nickname: r.nickname, since: r.at.toISOString() }),
       (r) => encodeTimeCursor(r.micros, r.id),
     );
+  }
+
+  /**
+   * Another user as the caller may see them: nickname and where the two stand. Unknown users
+   * and users blocked either way are both "not found", so a block cannot be detected.
+   */
+  async profile(viewerId: string, userId: string): Promise<UserProfile> {
+    requireUuid(userId, 'user');
+    const { rows } = await this.db.query<{ nickname: string; relation: Relation }>(
+      `SELECT u.nickname,
+              CASE WHEN u.id = $1 THEN 'self'
+                   WHEN EXISTS (SELECT 1 FROM friendships WHERE user_id = $1 AND friend_id = u.id)
+                     THEN 'friend'
+                   WHEN EXISTS (SELECT 1 FROM friend_requests WHERE status = 'pending'
+                                   AND from_user_id = $1 AND to_user_id = u.id)
+                     THEN 'request_sent'
+                   WHEN EXISTS (SELECT 1 FROM friend_requests WHERE status = 'pending'
+                                   AND from_user_id = u.id AND to_user_id = $1)
+                     THEN 'request_received'
+                   ELSE 'none' END AS relation
+         FROM users u
+        WHERE u.id = $2
+          AND NOT EXISTS (SELECT 1 FROM blocks
+                           WHERE (blocker_id = $1 AND blocked_id = u.id)
+                              OR (blocker_id = u.id AND blocked_id = $1))`,
+      [viewerId, userId],
+    );
+    const row = rows[0];
+    if (!row) throw notFound('user');
+    return { id: userId, nickname: row.nickname, relation: row.relation };
   }
 
   /** Ends a friendship (silently); each loses the other's items from their feed. */

@@ -145,6 +145,32 @@ export const socialRoutes =
       async (request) => friends.friends(caller(request).id, timePage(request.query)),
     );
 
+    app.get(
+      '/users/:id',
+      {
+        ...auth,
+        schema: {
+          tags: ['social'],
+          summary: 'Another user: nickname and where we stand (404 if unknown or blocked)',
+          params: IdParams,
+          response: {
+            200: Type.Object({
+              id: Type.String(),
+              nickname: Type.String(),
+              relation: Type.Union([
+                Type.Literal('self'),
+                Type.Literal('friend'),
+                Type.Literal('request_sent'),
+                Type.Literal('request_received'),
+                Type.Literal('none'),
+              ]),
+            }),
+          },
+        },
+      },
+      async (request) => friends.profile(caller(request).id, request.params.id),
+    );
+
     app.delete(
       '/friends/:userId',
       {

@@ -62,12 +62,20 @@ const HistoryQuery = Type.Object(
     from: Type.Optional(Type.String({ format: 'date-time' })),
     to: Type.Optional(Type.String({ format: 'date-time' })),
     currency: Type.Optional(Currency),
+    status: Type.Optional(Type.Literal('pending', { description: 'only what is still pending' })),
   },
   { additionalProperties: false },
 );
 
-function historyFilter(q: { type?: string; from?: string; to?: string; currency?: string }) {
+function historyFilter(q: {
+  type?: string;
+  from?: string;
+  to?: string;
+  currency?: string;
+  status?: 'pending';
+}) {
   return {
+    ...(q.status === 'pending' ? { pendingOnly: true } : {}),
     ...(q.type ? { types: q.type.split(',') } : {}),
     ...(q.from ? { from: new Date(q.from) } : {}),
     ...(q.to ? { to: new Date(q.to) } : {}),

@@ -421,6 +421,7 @@ export class WalletService {
         {
           transferId: t.id,
           fromUserId: user.id,
+          fromNickname: (await this.identity.user(user.id))?.nickname,
           amount: fromMinor(t.amount),
           currency: t.currency,
           note,
@@ -513,6 +514,8 @@ export class WalletService {
       from?: Date;
       to?: Date;
       currency?: string;
+      /** Only transfers still waiting (for acceptance, or a withdrawal for the bank). */
+      pendingOnly?: boolean;
     },
   ): Promise<{ items: Transaction[]; nextSeq: number | null }> {
     const wallets = await this.walletIds(userId);
@@ -524,7 +527,9 @@ export class WalletService {
         AND ($2::bigint IS NULL OR t.seq < $2)
         AND ($3::text[] IS NULL OR t.kind = ANY($3))
         AND ($4::timestamptz IS NULL OR t.created_at >= $4)
-        AND ($5::timestamptz IS NULL OR t.created_at < $5)`;
+        AND ($5::timestamptz IS NULL OR t.created_at < $5)
+        AND (NOT $7::boolean OR (t.flags & 2 = 2
+             AND NOT EXISTS (SELECT 1 FROM ledger_transfers p WHERE p.pending_id = t.id)))`;
     // Two index range scans (debit side, credit side) merged: cheap however long the history.
     const { rows } = await this.db.query<HistoryRow>(
       `SELECT t.seq, t.id, t.kind, t.amount, t.currency, t.flags, t.metadata, t.created_at,
@@ -545,6 +550,7 @@ export class WalletService {
         filter.from ?? null,
         filter.to ?? null,
         filter.limit + 1,
+        filter.pendingOnly === true,
       ],
     );
     const page = rows.slice(0, filter.limit);

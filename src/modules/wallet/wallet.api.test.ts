@@ -4,8 +4,15 @@ import { api, type TestUser, useTestApp } from '../../../test/support/app.ts';
 const t = await useTestApp({ HEBAO_LIMIT_PER_TRANSFER: '100000', HEBAO_LIMIT_DAILY: '150000' });
 const { call, user, balance } = api(t);
 
-async function transferCount(): Promise<number> {
-  const { rows } = await t.services.db.query('SELECT count(*)::int AS n FROM ledger_transfers');
+/** Ledger transfers touching the user's accounts (other test files share the database). */
+async function transferCount(u: TestUser): Promise<number> {
+  const { rows } = await t.services.db.query(
+    `SELECT count(*)::int AS n FROM ledger_transfers t
+       JOIN ledger_accounts d ON d.id = t.debit_account_id
+       JOIN ledger_accounts c ON c.id = t.credit_account_id
+      WHERE d.code LIKE $1 OR c.code LIKE $1`,
+    [`user:${u.id}:%`],
+  );
   return rows[0].n;
 }
 
@@ -72,7 +79,7 @@ describe('bad input on money endpoints changes nothing', () => {
     async (url) => {
       const u = await user({ balance: 10_000 });
       const other = await user();
-      const before = await transferCount();
+      const before = await transferCount(u);
       for (const [name, shape] of shapes) {
         const body =
           url === '/api/v1/transfers' && !Array.isArray(shape)
@@ -104,7 +111,7 @@ describe('bad input on money endpoints changes nothing', () => {
         payload: '100',
       });
       expect(text.statusCode).toBe(415);
-      expect(await transferCount()).toBe(before);
+      expect(await transferCount(u)).toBe(before);
       expect(await balance(u)).toBe(10_000);
     },
   );
@@ -320,6 +327,36 @@ describe('transfers that wait for acceptance', () => {
     expect((await call('POST', `/api/v1/transfers/${id}/decline`, { user: b })).statusCode).toBe(
       409,
     );
+  });
+
+  it('lists only what still waits with ?status=pending, and names the sender in the notification', async () => {
+    const a = await user({ balance: 1_000, nickname: 'Pending Pat' });
+    const b = await user();
+    const waiting = (
+      await send(a, { to: { userId: b.id }, amount: 100, requireAcceptance: true })
+    ).json().id as string;
+    const taken = (
+      await send(a, { to: { userId: b.id }, amount: 200, requireAcceptance: true })
+    ).json().id as string;
+    await send(a, { to: { userId: b.id }, amount: 300 });
+    expect((await call('POST', `/api/v1/transfers/${taken}/accept`, { user: b })).statusCode).toBe(
+      200,
+    );
+    for (const u of [a, b]) {
+      const res = await call('GET', '/api/v1/transactions?status=pending', { user: u });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().items.map((i: { id: string }) => i.id)).toEqual([waiting]);
+    }
+    const all = await call('GET', '/api/v1/transactions', { user: b });
+    expect(all.json().items).toHaveLength(3);
+    expect((await call('GET', '/api/v1/transactions?status=done', { user: b })).statusCode).toBe(
+      422,
+    );
+    const { rows } = await t.services.db.query(
+      `SELECT data FROM notifications WHERE user_id = $1 AND kind = 'transfer.received'`,
+      [b.id],
+    );
+    expect(rows.map((r) => r.data.fromNickname)).toEqual(['Pending Pat']);
   });
 
   it('refunds on decline', async () => {
