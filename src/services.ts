@@ -127,6 +127,8 @@ export function startBackgroundJobs(
   const timers = [
     setInterval(() => s.wallet.settlePendingWithdrawals().catch(onError), 2_000),
     setInterval(() => s.idempotency.purgeOlderThan(48, s.clock.now()).catch(onError), 3_600_000),
+    // Photos and videos uploaded for a post that was never sent.
+    setInterval(() => s.social.media.purgeUnused(24).catch(onError), 3_600_000),
     setInterval(
       () => s.redPackets.refundExpired().catch(onError),
       s.config.redPackets.expirySweepMs,

@@ -10,6 +10,7 @@ import { DEFAULT_MEDIA_LIMITS, MediaService } from './media.ts';
 import type { Moderate } from './moderation-hook.ts';
 import { PostService } from './posts.ts';
 import { PrivacyService } from './privacy.ts';
+import { findFfmpeg, VideoTranscoder } from './video.ts';
 
 export type { FeedItem, FeedService, PaymentRecord } from './feed.ts';
 export type { FriendService } from './friends.ts';
@@ -42,7 +43,14 @@ export function createSocialServices(
   },
 ): SocialServices {
   const privacy = new PrivacyService(db, clock);
-  const media = new MediaService(db, clock, path.join(deps.dataDir, 'media'), DEFAULT_MEDIA_LIMITS);
+  const ffmpeg = findFfmpeg();
+  const media = new MediaService(
+    db,
+    clock,
+    path.join(deps.dataDir, 'media'),
+    DEFAULT_MEDIA_LIMITS,
+    ffmpeg ? new VideoTranscoder(ffmpeg) : null,
+  );
   const feed = new FeedService(db, clock, deps.graph, media, DEFAULT_FEED_OPTIONS);
   const posts = new PostService(
     db,

@@ -107,9 +107,3 @@ export function declaredKind(contentType: string): MediaKind | undefined {
   if (VIDEO_CONTENT_TYPES.includes(type)) return 'video';
   return undefined;
 }
-
-export const VIDEO_CONTENT_TYPE: Record<'mp4' | 'mov' | 'webm', string> = {
-  mp4: 'video/mp4',
-  mov: 'video/quicktime',
-  webm: 'video/webm',
-};

@@ -85,7 +85,7 @@ export const mediaRoutes =
         schema: {
           tags: ['social'],
           summary: 'Upload a photo or short video (the raw file as the body)',
-          description: `Content-Type: ${[...IMAGE_CONTENT_TYPES, ...VIDEO_CONTENT_TYPES].join(', ')}. Images up to ${limits.maxImageBytes / 1048576} MB are re-encoded (orientation applied, metadata removed, at most ${limits.maxDimension} px); videos up to ${limits.maxVideoBytes / 1048576} MB are stored as sent. HEIC is refused.`,
+          description: `Content-Type: ${[...IMAGE_CONTENT_TYPES, ...VIDEO_CONTENT_TYPES].join(', ')}. Images up to ${limits.maxImageBytes / 1048576} MB are re-encoded (orientation applied, metadata removed, at most ${limits.maxDimension} px); videos up to ${limits.maxVideoBytes / 1048576} MB and 60 s are re-encoded to H.264 MP4 without metadata, with a thumbnail. HEIC is refused.`,
           response: { 201: MediaViewSchema },
         },
       },
@@ -115,7 +115,7 @@ export const mediaRoutes =
             summary:
               variant === 'original'
                 ? 'A photo or video, for its owner and whoever may see its post'
-                : 'A photo’s 320 px thumbnail (videos have none)',
+                : 'A 320 px WebP thumbnail: the photo, or a video’s first frame',
             params: IdParams,
           },
         },

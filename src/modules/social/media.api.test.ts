@@ -1,13 +1,19 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { TestUser } from '../../../test/support/app.ts';
 import { socialApi, useSocialTestApp } from './testing.ts';
+import { findFfmpeg } from './video.ts';
 
 const t = await useSocialTestApp();
 const { call, user, befriend, post } = socialApi(t);
 const mediaRoot = path.join(t.config.dataDir, 'media');
+const ffmpeg = findFfmpeg() ?? 'ffmpeg';
+const GPS_TAG = '+39.9042+116.4074/';
 
 const upload = (who: TestUser, contentType: string, body: Buffer) =>
   t.app.inject({
@@ -172,49 +178,158 @@ describe('image uploads', () => {
   });
 });
 
+/** A real clip made by the same ffmpeg the server uses: moving test pattern, a tone, a GPS tag. */
+async function clip(
+  format: 'mp4' | 'mov' | 'webm',
+  opts: { seconds?: number; size?: string; audio?: boolean } = {},
+): Promise<Buffer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'hebao-clip-'));
+  const out = path.join(dir, `clip.${format}`);
+  const seconds = String(opts.seconds ?? 1);
+  const args = [
+    ...['-hide_banner', '-loglevel', 'error', '-y'],
+    ...['-f', 'lavfi', '-i', `testsrc=size=${opts.size ?? '320x240'}:rate=10:duration=${seconds}`],
+    ...(opts.audio === false
+      ? []
+      : ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`]),
+    ...(format === 'webm'
+      ? ['-c:v', 'libvpx', '-b:v', '200k', '-c:a', 'libvorbis']
+      : ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac']),
+    // As phones do: the recording's position in a location tag (mp4 needs to be asked).
+    ...(format === 'webm'
+      ? []
+      : ['-movflags', 'use_metadata_tags', '-metadata', `location=${GPS_TAG}`]),
+    ...['-metadata', 'title=Hebao test clip', out],
+  ];
+  execFileSync(ffmpeg, args);
+  const data = await readFile(out);
+  await rm(dir, { recursive: true, force: true });
+  return data;
+}
+
 describe('video uploads', () => {
-  it('accept MP4, QuickTime and WebM by their container signature and store them as sent', async () => {
+  it('re-encode MP4, QuickTime and WebM to an MP4 without metadata, with a first-frame thumbnail', async () => {
     const a = await user();
-    const cases: [string, Buffer, string][] = [
-      ['video/mp4', ftyp('isom', 'isom', 'avc1', 'mp41'), 'video/mp4'],
-      ['video/quicktime', ftyp('qt  ', 'qt  '), 'video/quicktime'],
-      ['video/webm', webm, 'video/webm'],
-      // The label is only a family: an MP4 sent as QuickTime is stored as what it is.
-      ['video/quicktime', ftyp('mp42', 'isom'), 'video/mp4'],
-    ];
-    for (const [type, body, stored] of cases) {
+    for (const [type, format] of [
+      ['video/mp4', 'mp4'],
+      ['video/quicktime', 'mov'],
+      ['video/webm', 'webm'],
+    ] as const) {
+      const body = await clip(format);
+      if (format !== 'webm') expect(body.includes(GPS_TAG)).toBe(true);
       const res = await upload(a, type, body);
       expect(res.statusCode, `${type} ${res.body}`).toBe(201);
-      expect(res.json()).toMatchObject({
+      const view = res.json();
+      expect(view).toMatchObject({
         kind: 'video',
-        contentType: stored,
-        bytes: body.length,
-        thumbnailUrl: null,
-        thumbnailPlaceholder: true,
+        contentType: 'video/mp4',
+        width: 320,
+        height: 240,
+        thumbnailPlaceholder: false,
       });
-      const back = await download(a, res.json().url);
-      expect(back.headers['content-type']).toBe(stored);
-      expect(back.rawPayload.equals(body)).toBe(true);
-      expect((await download(a, `${res.json().url}/thumbnail`)).statusCode).toBe(404);
+      const back = await download(a, view.url);
+      expect(back.headers['content-type']).toBe('video/mp4');
+      expect(back.rawPayload.length).toBe(view.bytes);
+      expect(back.rawPayload.toString('latin1', 4, 8)).toBe('ftyp');
+      // Location and title are gone; what remains is the encoder's own stream.
+      expect(back.rawPayload.includes(GPS_TAG)).toBe(false);
+      expect(back.rawPayload.includes('Hebao test clip')).toBe(false);
+      const thumb = await download(a, view.thumbnailUrl);
+      expect(thumb.headers['content-type']).toBe('image/webp');
+      expect(await sharp(thumb.rawPayload).metadata()).toMatchObject({ width: 320, height: 240 });
     }
+  });
+
+  it('shrink large frames to 1280 px and keep silent clips silent', async () => {
+    const a = await user();
+    const res = await upload(
+      a,
+      'video/mp4',
+      await clip('mp4', { size: '1920x1080', audio: false }),
+    );
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ width: 1280, height: 720 });
+  });
+
+  it('refuse clips longer than 60 s, files that only look like videos, and audio alone', async () => {
+    const a = await user();
+    const long = await upload(a, 'video/mp4', await clip('mp4', { seconds: 61, size: '64x48' }));
+    expect(long.statusCode).toBe(422);
+    expect(long.json()).toMatchObject({ code: 'validation_error', reason: 'too_long' });
+    expect(long.json().detail).toContain('60 seconds');
+    for (const [type, fake] of [
+      ['video/mp4', ftyp('isom', 'isom', 'avc1', 'mp41')],
+      ['video/quicktime', ftyp('qt  ', 'qt  ')],
+      ['video/webm', webm],
+    ] as const) {
+      const res = await upload(a, type, fake);
+      expect(res.statusCode, `${type} ${res.body}`).toBe(422);
+      expect(res.json().reason).toBe('undecodable');
+    }
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hebao-audio-'));
+    execFileSync(ffmpeg, [
+      ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=duration=1'],
+      ...['-c:a', 'aac', path.join(dir, 'tone.mp4')],
+    ]);
+    const audioOnly = await upload(a, 'video/mp4', await readFile(path.join(dir, 'tone.mp4')));
+    await rm(dir, { recursive: true, force: true });
+    expect(audioOnly.json()).toMatchObject({ reason: 'no_video_stream' });
     const matroska = Buffer.from(webm);
     matroska.write('mkvx', webm.indexOf('webm'), 'latin1');
-    expect((await upload(a, 'video/webm', matroska)).statusCode).toBe(422);
+    expect((await upload(a, 'video/webm', matroska)).json().reason).toBe('unrecognised_format');
     expect((await upload(a, 'video/mp4', Buffer.from('not a video at all'))).statusCode).toBe(422);
+    const { rows } = await t.services.db.query(
+      `SELECT count(*)::int AS n FROM media WHERE owner_id = $1`,
+      [a.id],
+    );
+    expect(rows[0].n).toBe(0);
   });
 
   it('answer byte ranges, as video players ask', async () => {
     const a = await user();
-    const body = ftyp('isom', 'isom');
-    const { url } = (await upload(a, 'video/mp4', body)).json();
+    const { url } = (await upload(a, 'video/mp4', await clip('mp4'))).json();
+    const body = (await download(a, url)).rawPayload;
     const part = await download(a, url, { range: 'bytes=4-11' });
     expect(part.statusCode).toBe(206);
     expect(part.headers['content-range']).toBe(`bytes 4-11/${body.length}`);
-    expect(part.rawPayload.toString('latin1')).toBe('ftypisom');
+    expect(part.rawPayload.equals(body.subarray(4, 12))).toBe(true);
     const tail = await download(a, url, { range: 'bytes=-4' });
     expect(tail.rawPayload.equals(body.subarray(-4))).toBe(true);
     const beyond = await download(a, url, { range: `bytes=${body.length}-` });
     expect(beyond.statusCode).toBe(416);
+  });
+});
+
+describe('unused uploads', () => {
+  it('are deleted with their files a day later; those in posts and recent ones stay', async () => {
+    const a = await user();
+    const png = await solid(20, 20).png().toBuffer();
+    const abandoned = (await upload(a, 'image/png', png)).json();
+    const used = (await upload(a, 'image/png', png)).json();
+    await post(a, { text: '留下', mediaIds: [used.id] });
+    const filesOf = async (id: string) => {
+      const { rows } = await t.services.db.query(
+        'SELECT path, thumbnail_path FROM media WHERE id = $1',
+        [id],
+      );
+      return rows.length ? [rows[0].path, rows[0].thumbnail_path] : [];
+    };
+    const abandonedFiles = await filesOf(abandoned.id);
+    t.clock.advance(25 * 3_600_000);
+    const fresh = (await upload(a, 'image/png', png)).json();
+    expect(await t.services.social.media.purgeUnused(24)).toBeGreaterThanOrEqual(1);
+    expect(await filesOf(abandoned.id)).toEqual([]);
+    for (const f of abandonedFiles) expect(existsSync(path.join(mediaRoot, f))).toBe(false);
+    expect((await download(a, abandoned.url)).statusCode).toBe(404);
+    for (const id of [used.id, fresh.id]) {
+      for (const f of await filesOf(id)) expect(existsSync(path.join(mediaRoot, f))).toBe(true);
+    }
+    // Too late to use it in a post.
+    const late = await call('POST', '/api/v1/posts', {
+      user: a,
+      body: { text: '晚了', mediaIds: [abandoned.id] },
+    });
+    expect(late.statusCode).toBe(422);
   });
 });
 

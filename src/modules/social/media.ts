@@ -2,17 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Db, Queryable } from '../../db/pool.ts';
+import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, invalid, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import {
-  declaredKind,
-  KIND_OF,
-  type MediaKind,
-  sniffMediaFormat,
-  VIDEO_CONTENT_TYPE,
-} from './media-format.ts';
+import { declaredKind, KIND_OF, type MediaKind, sniffMediaFormat } from './media-format.ts';
+import { VideoRefused, type VideoTranscoder } from './video.ts';
 import { postVisibleSql } from './visibility.ts';
 
 export interface MediaLimits {
@@ -44,7 +39,7 @@ export interface MediaView {
   height?: number;
   bytes: number;
   url: string;
-  /** null for videos: without ffmpeg no frame can be extracted, clients draw a placeholder. */
+  /** Null only for videos stored before they were re-encoded: clients draw a placeholder. */
   thumbnailUrl: string | null;
   thumbnailPlaceholder: boolean;
 }
@@ -90,8 +85,8 @@ interface StoredFile {
 /**
  * Photos and short videos for 生活圈 posts. Images are decoded and re-encoded, which applies
  * the EXIF orientation and drops all metadata (GPS position, camera serial numbers) and anything
- * hidden after the image data; videos are checked by their container signature and stored as
- * sent (there is no ffmpeg to re-encode them or to grab a thumbnail frame).
+ * hidden after the image data. Videos are checked by their container signature, then re-encoded
+ * by ffmpeg (see video.ts) into an MP4 without metadata, with a thumbnail from its first frame.
  */
 export class MediaService {
   constructor(
@@ -100,6 +95,8 @@ export class MediaService {
     /** `<dataDir>/media`. */
     private readonly root: string,
     readonly limits: MediaLimits = DEFAULT_MEDIA_LIMITS,
+    /** null where no ffmpeg is available: video uploads are then refused with 415. */
+    private readonly videos: VideoTranscoder | null = null,
   ) {}
 
   async upload(ownerId: string, contentType: string, body: Buffer): Promise<MediaView> {
@@ -135,17 +132,21 @@ export class MediaService {
     let row: Omit<MediaRow, 'owner_id' | 'post_id'>;
     let files: StoredFile[];
     if (format === 'mp4' || format === 'mov' || format === 'webm') {
+      const video = await this.transcodeVideo(body);
       row = {
         id,
         kind: 'video',
-        content_type: VIDEO_CONTENT_TYPE[format],
-        path: `${dir}/${id}.${format}`,
-        thumbnail_path: null,
-        width: null,
-        height: null,
-        bytes: String(body.length),
+        content_type: 'video/mp4',
+        path: `${dir}/${id}.mp4`,
+        thumbnail_path: `${dir}/${id}.thumb.webp`,
+        width: video.width,
+        height: video.height,
+        bytes: String(video.data.length),
       };
-      files = [{ relativePath: row.path, data: body }];
+      files = [
+        { relativePath: row.path, data: video.data },
+        { relativePath: row.thumbnail_path!, data: video.thumbnail },
+      ];
     } else {
       const image = await this.reencode(body);
       row = {
@@ -186,6 +187,27 @@ export class MediaService {
       throw err;
     }
     return toView({ ...row, owner_id: ownerId, post_id: null });
+  }
+
+  private async transcodeVideo(
+    body: Buffer,
+  ): Promise<{ data: Buffer; thumbnail: Buffer; width: number; height: number }> {
+    if (!this.videos) {
+      throw new AppError('unsupported_media_type', 'this server cannot process videos (no ffmpeg)');
+    }
+    try {
+      const { video, frame } = await this.videos.transcode(body);
+      const size = this.limits.thumbnailSize;
+      const { data: thumbnail } = await sharp(frame)
+        .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 70 })
+        .toBuffer({ resolveWithObject: true });
+      const { width, height } = await sharp(frame).metadata();
+      return { data: video, thumbnail, width: width!, height: height! };
+    } catch (err) {
+      if (err instanceof VideoRefused) throw refuse(err.message, err.reason);
+      throw err;
+    }
   }
 
   private async reencode(
@@ -290,6 +312,30 @@ export class MediaService {
         field: 'mediaIds',
       });
     }
+  }
+
+  /**
+   * Deletes uploads that no post took within `olderThanHours` (abandoned drafts), rows first and
+   * files after the commit. Safe in several processes at once: each takes rows the others skip.
+   * A post attaching one of them at the same moment either wins the row lock first (the upload
+   * is kept) or finds it gone and is refused like any unknown upload.
+   */
+  async purgeUnused(olderThanHours: number, batch = 500): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - olderThanHours * 3_600_000);
+    const rows = await inTransaction(this.db, async (tx) => {
+      const deleted = await tx.query<{ path: string; thumbnail_path: string | null }>(
+        `DELETE FROM media WHERE id IN (
+           SELECT id FROM media WHERE post_id IS NULL AND created_at < $1
+            ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING path, thumbnail_path`,
+        [cutoff, batch],
+      );
+      return deleted.rows;
+    });
+    await this.removeFiles(
+      rows.flatMap((r) => [r.path, ...(r.thumbnail_path ? [r.thumbnail_path] : [])]),
+    );
+    return rows.length;
   }
 
   /** Removes a post's media rows; returns their files, to delete once the transaction commits. */
