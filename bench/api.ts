@@ -4,16 +4,12 @@
  * Env: BENCH_PG_URL (server to create the database on), BENCH_CLIENTS (default 64),
  * BENCH_SECONDS (transfer phase, default 15).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import os from 'node:os';
-import pg from 'pg';
-import { checkCharacter } from '../src/modules/identity/id-number.ts';
+import { idNumber, withBenchServer } from './support/server.ts';
 
-const serverUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const clients = Number(process.env.BENCH_CLIENTS ?? 64);
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
-const port = 20_000 + Math.floor(Math.random() * 20_000);
-const base = `http://127.0.0.1:${port}`;
+let base = '';
 
 class Latencies {
   private samples: number[] = [];
@@ -36,11 +32,6 @@ async function timed(l: Latencies, run: () => Promise<Response>): Promise<Respon
   return res;
 }
 
-function idNumber(i: number): string {
-  const first17 = `110101${1960 + (i % 40)}${String((i % 12) + 1).padStart(2, '0')}${String((Math.floor(i / 12) % 28) + 1).padStart(2, '0')}${String(i % 1000).padStart(3, '0')}`;
-  return first17 + checkCharacter(first17);
-}
-
 const json = (method: string, path: string, body: unknown, token?: string, key?: string) =>
   fetch(`${base}${path}`, {
     method,
@@ -53,37 +44,8 @@ const json = (method: string, path: string, body: unknown, token?: string, key?:
   });
 
 async function main() {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  const name = `hebao_bench_api_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  let server: ChildProcess | undefined;
-  try {
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: url.toString(),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        HEBAO_SECRET: 'bench-secret-bench-secret-bench-secret-00',
-        HEBAO_RATE_REGISTER: '1000000',
-        HEBAO_RATE_LOGIN: '1000000',
-        HEBAO_RATE_VERIFICATION: '1000000',
-        HEBAO_LIMIT_DAILY: String(Number.MAX_SAFE_INTEGER),
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/healthz`)).ok) break;
-      } catch {}
-      if (i > 120) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 250));
-    }
-
+  await withBenchServer('api', {}, async (server) => {
+    base = server.base;
     const register = new Latencies();
     const verify = new Latencies();
     const topup = new Latencies();
@@ -158,12 +120,7 @@ async function main() {
     console.log(`transfers ok=${ok} failed=${failed}`);
     const verifyRes = await fetch(`${base}/healthz`);
     if (!verifyRes.ok) throw new Error('server unhealthy after the run');
-  } finally {
-    server?.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  }
+  });
 }
 
 main().catch((err) => {

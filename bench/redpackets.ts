@@ -11,19 +11,16 @@
  * postgres://postgres@127.0.0.1:5432/postgres), BENCH_CLAIMERS (1000), BENCH_SENDERS (20),
  * BENCH_RUSH_ROUNDS (5), HEBAO_DB_POOL (the server's pool; Hebao's default 20).
  */
-import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import pg from 'pg';
-import { checkCharacter } from '../src/modules/identity/id-number.ts';
+import { idNumber, percentile, withBenchServer } from './support/server.ts';
 
-const serverUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CLAIMERS = Number(process.env.BENCH_CLAIMERS ?? 1000);
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 20);
 const RUSH_ROUNDS = Number(process.env.BENCH_RUSH_ROUNDS ?? 5);
 const RUSH_SHARES = 100;
-const port = 20_000 + Math.floor(Math.random() * 20_000);
-const base = `http://127.0.0.1:${port}`;
+let base = '';
 
 interface User {
   id: string;
@@ -46,16 +43,6 @@ interface Outcome {
 }
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function idNumber(i: number): string {
-  const first17 = `110101${1960 + (i % 40)}${String((i % 12) + 1).padStart(2, '0')}${String((Math.floor(i / 12) % 28) + 1).padStart(2, '0')}${String(i % 1000).padStart(3, '0')}`;
-  return first17 + checkCharacter(first17);
-}
 
 async function request(
   method: 'GET' | 'POST',
@@ -175,40 +162,13 @@ const HEADER = [
 ];
 
 async function main() {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  const name = `hebao_bench_rp_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  let server: ChildProcess | undefined;
-  try {
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: url.toString(),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        HEBAO_SECRET: 'bench-secret-bench-secret-bench-secret-00',
-        HEBAO_RATE_REGISTER: '1000000',
-        HEBAO_RATE_LOGIN: '1000000',
-        HEBAO_RATE_VERIFICATION: '1000000',
-        HEBAO_RATE_PIN: '1000000',
-        HEBAO_LIMIT_DAILY: String(Number.MAX_SAFE_INTEGER),
-        HEBAO_REDPACKET_DAILY: String(Number.MAX_SAFE_INTEGER),
-        HEBAO_GROUP_MAX_MEMBERS: String(CLAIMERS + 1),
-        HEBAO_ADMIN_PHONES: '13600000000',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/healthz`)).ok) break;
-      } catch {}
-      if (i > 120) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+  const env = {
+    HEBAO_REDPACKET_DAILY: String(Number.MAX_SAFE_INTEGER),
+    HEBAO_GROUP_MAX_MEMBERS: String(CLAIMERS + 1),
+    HEBAO_ADMIN_PHONES: '13600000000',
+  };
+  await withBenchServer('rp', env, async (server) => {
+    base = server.base;
     log(`machine: ${machine()}`);
     log(
       `load average at start: ${os
@@ -394,12 +354,7 @@ async function main() {
     log(`| ${HEADER.join(' | ')} |`);
     log(`|${HEADER.map((_, i) => (i > 0 && i < 8 ? '---:' : '---')).join('|')}|`);
     for (const r of rows) log(`| ${r.join(' | ')} |`);
-  } finally {
-    server?.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  }
+  });
 }
 
 main().catch((err) => {

@@ -1,0 +1,83 @@
+/**
+ * What the HTTP benchmarks share: a real Hebao server process (`src/main.ts`) on a fresh
+ * database that is dropped afterwards, synthetic valid ID numbers, and percentiles.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import pg from 'pg';
+import { checkCharacter } from '../../src/modules/identity/id-number.ts';
+
+export const BENCH_PG_URL =
+  process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Limits that would otherwise throttle a benchmark's synthetic users. */
+const UNTHROTTLED = {
+  HEBAO_RATE_REGISTER: '1000000',
+  HEBAO_RATE_LOGIN: '1000000',
+  HEBAO_RATE_VERIFICATION: '1000000',
+  HEBAO_RATE_PIN: '1000000',
+  HEBAO_LIMIT_DAILY: String(Number.MAX_SAFE_INTEGER),
+};
+
+export interface BenchServer {
+  base: string;
+}
+
+/**
+ * Runs `work` against a server started on database `hebao_bench_<label>_<time>`, then stops
+ * the server and drops the database whatever happened.
+ */
+export async function withBenchServer<T>(
+  label: string,
+  env: Record<string, string>,
+  work: (server: BenchServer) => Promise<T>,
+): Promise<T> {
+  const admin = new pg.Client({ connectionString: BENCH_PG_URL });
+  await admin.connect();
+  const name = `hebao_bench_${label}_${Date.now()}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(BENCH_PG_URL);
+  url.pathname = `/${name}`;
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const base = `http://127.0.0.1:${port}`;
+  let server: ChildProcess | undefined;
+  try {
+    server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: url.toString(),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        HEBAO_SECRET: 'bench-secret-bench-secret-bench-secret-00',
+        ...UNTHROTTLED,
+        ...env,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${base}/healthz`)).ok) break;
+      } catch {}
+      if (i > 120) throw new Error('server did not start');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return await work({ base });
+  } finally {
+    server?.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+/** A valid (checksummed) mainland ID number derived from `i`; distinct for `i` below 1,000. */
+export function idNumber(i: number): string {
+  const first17 = `110101${1960 + (i % 40)}${String((i % 12) + 1).padStart(2, '0')}${String((Math.floor(i / 12) % 28) + 1).padStart(2, '0')}${String(i % 1000).padStart(3, '0')}`;
+  return first17 + checkCharacter(first17);
+}
+
+/** The p-th percentile of ascending samples (nearest rank); NaN when there are none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
