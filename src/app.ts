@@ -11,8 +11,10 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
-import { groupRoutes } from './modules/groups/index.ts';
+import { familyRoutes } from './modules/family/index.ts';
+import { expenseRoutes, groupRoutes } from './modules/groups/index.ts';
 import { identityRoutes } from './modules/identity/index.ts';
+import { iouRoutes } from './modules/ious/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
 import { moderationRoutes } from './modules/moderation/index.ts';
 import { notificationRoutes } from './modules/notifications/index.ts';
@@ -218,7 +220,10 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
   await app.register(moderationRoutes(services), { prefix: '/api/v1' });
   await app.register(socialRoutes(services), { prefix: '/api/v1' });
   await app.register(groupRoutes(services), { prefix: '/api/v1' });
+  await app.register(expenseRoutes(services), { prefix: '/api/v1' });
   await app.register(redPacketRoutes(services), { prefix: '/api/v1' });
+  await app.register(iouRoutes(services), { prefix: '/api/v1' });
+  await app.register(familyRoutes(services), { prefix: '/api/v1' });
   return app;
 }
 

@@ -25,7 +25,10 @@ export interface Config {
   dbPoolSize: number;
   wallet: WalletConfig;
   groups: GroupConfig;
+  expenses: ExpenseConfig;
   redPackets: RedPacketConfig;
+  ious: IouConfig;
+  family: FamilyConfig;
   /** Requests per minute, per client address (register, login) or per user (the rest). */
   rateLimits: { register: number; login: number; verification: number; pin: number };
 }
@@ -44,6 +47,13 @@ export interface WalletConfig {
 export interface GroupConfig {
   /** Most members a group may have (WeChat's groups stop at 500). */
   maxMembers: number;
+  /** Minutes between two reminders of one collection (AA 收款). */
+  collectionReminderMinutes: number;
+}
+
+export interface ExpenseConfig {
+  /** Largest amount one shared expense may record. */
+  maxAmount: number;
 }
 
 export interface RedPacketConfig {
@@ -59,6 +69,28 @@ export interface RedPacketConfig {
   verified: { daily: number };
   /** How often each process looks for envelopes past their expiry. */
   expirySweepMs: number;
+}
+
+export interface IouConfig {
+  /** Highest annual interest rate an IOU may carry, in basis points (2400 = 24%). */
+  maxRateBps: number;
+  /** Largest principal one IOU may lend. */
+  maxAmount: number;
+  /** Latest due date, in days after the request. */
+  maxTermDays: number;
+  /** Days before the due date that the borrower is reminded (iou.due_soon). */
+  reminderDaysBefore: number;
+  /** Calendar on which interest accrues per day and due dates fall. */
+  timeZone: string;
+  /** How often each process marks overdue IOUs and sends reminders. */
+  sweepMs: number;
+}
+
+export interface FamilyConfig {
+  /** Most a payer may let one family member spend a month. */
+  maxMonthlyLimit: number;
+  /** Calendar whose months the limits run on (default: the wallet's, Asia/Shanghai). */
+  timeZone: string;
 }
 
 export class ConfigError extends Error {}
@@ -136,6 +168,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     groups: {
       maxMembers: int(env, 'HEBAO_GROUP_MAX_MEMBERS', 500, 2, 100_000),
+      collectionReminderMinutes: int(env, 'HEBAO_COLLECTION_REMINDER_MINUTES', 60, 1, 7 * 24 * 60),
+    },
+    expenses: {
+      maxAmount: int(env, 'HEBAO_EXPENSE_MAX_AMOUNT', 100_000_000, 1, Number.MAX_SAFE_INTEGER),
     },
     // Bounds keep every envelope total (≤ 10^12) far below the split's MAX_SPLIT_TOTAL (2^46).
     redPackets: {
@@ -147,6 +183,24 @@ export function loadConfig(env: Env = process.env): Config {
         daily: int(env, 'HEBAO_REDPACKET_DAILY', 2_000_000, 1, Number.MAX_SAFE_INTEGER),
       },
       expirySweepMs: int(env, 'HEBAO_REDPACKET_SWEEP_MS', 5_000, 10, 3_600_000),
+    },
+    ious: {
+      maxRateBps: int(env, 'HEBAO_IOU_MAX_RATE_BPS', 2400, 0, 100_000),
+      maxAmount: int(env, 'HEBAO_IOU_MAX_AMOUNT', 5_000_000, 1, Number.MAX_SAFE_INTEGER),
+      maxTermDays: int(env, 'HEBAO_IOU_MAX_TERM_DAYS', 365, 1, 3650),
+      reminderDaysBefore: int(env, 'HEBAO_IOU_REMINDER_DAYS', 3, 0, 365),
+      timeZone: timeZone(env.HEBAO_IOU_TIME_ZONE || env.HEBAO_TIME_ZONE || 'Asia/Shanghai'),
+      sweepMs: int(env, 'HEBAO_IOU_SWEEP_MS', 60_000, 10, 86_400_000),
+    },
+    family: {
+      maxMonthlyLimit: int(
+        env,
+        'HEBAO_FAMILY_MAX_MONTHLY_LIMIT',
+        2_000_000,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      timeZone: timeZone(env.HEBAO_FAMILY_TIME_ZONE || env.HEBAO_TIME_ZONE || 'Asia/Shanghai'),
     },
     rateLimits: {
       register: int(env, 'HEBAO_RATE_REGISTER', 20, 1, 1_000_000),

@@ -1,8 +1,15 @@
 /** The composition root: builds every module's service once, from config, database and clock. */
 import type { Config } from './config.ts';
 import type { Db } from './db/pool.ts';
-import { GroupsService } from './modules/groups/index.ts';
+import { FamilyService } from './modules/family/index.ts';
+import {
+  CollectionService,
+  ExpenseService,
+  GroupFundService,
+  GroupsService,
+} from './modules/groups/index.ts';
 import { IdentityService } from './modules/identity/index.ts';
+import { IouService } from './modules/ious/index.ts';
 import { Ledger } from './modules/ledger/index.ts';
 import { ModerationService } from './modules/moderation/index.ts';
 import { NotificationService } from './modules/notifications/index.ts';
@@ -29,7 +36,12 @@ export interface Services {
   bank: SandboxBankChannel;
   wallet: WalletService;
   groups: GroupsService;
+  groupFund: GroupFundService;
+  collections: CollectionService;
+  expenses: ExpenseService;
   redPackets: RedPacketService;
+  ious: IouService;
+  family: FamilyService;
 }
 
 export function createServices(config: Config, db: Db, clock: Clock): Services {
@@ -57,6 +69,11 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     dataDir: config.dataDir,
   });
   const bank = new SandboxBankChannel(clock);
+  // A refused note is 422 content_rejected; one held for review is stored but not shown around.
+  const screenNote = async (note: string, userId: string) => {
+    const verdict = await moderation.checkOrRefuse(note, 'note', userId);
+    return verdict.action === 'review' ? ('review' as const) : ('allow' as const);
+  };
   const wallet = new WalletService(
     db,
     clock,
@@ -67,15 +84,41 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     notifications,
     config.wallet,
     {
-      screenNote: async (note, userId) => {
-        const verdict = await moderation.checkOrRefuse(note, 'note', userId);
-        return verdict.action === 'review' ? 'review' : 'allow';
-      },
+      screenNote,
       defaultVisibility: (userId) => social.privacy.defaultPaymentVisibility(userId),
       recordPayment: (payment) => social.feed.recordPayment(payment),
     },
   );
-  const groups = new GroupsService(db, clock, identity, graph, config.groups);
+  const groups = new GroupsService({
+    db,
+    clock,
+    identity,
+    graph,
+    notifications,
+    config: config.groups,
+    screenName: async (name, userId) => {
+      await moderation.checkOrRefuse(name, 'nickname', userId);
+    },
+  });
+  const groupMoney = {
+    db,
+    clock,
+    ledger,
+    identity,
+    groups,
+    wallet,
+    notifications,
+    limits: {
+      perTransfer: config.wallet.verified.perTransfer,
+      daily: config.wallet.verified.daily,
+      timeZone: config.wallet.timeZone,
+      reminderMinutes: config.groups.collectionReminderMinutes,
+    },
+    screenNote,
+  };
+  const groupFund = new GroupFundService(groupMoney);
+  const collections = new CollectionService(groupMoney);
+  const expenses = new ExpenseService({ ...groupMoney, graph, config: config.expenses });
   const redPackets = new RedPacketService({
     db,
     clock,
@@ -98,6 +141,20 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
         : { allowed: true };
     },
   });
+  const ious = new IouService({
+    db,
+    clock,
+    ledger,
+    identity,
+    graph,
+    wallet,
+    notifications,
+    config: config.ious,
+    // Screened like a transfer note: refused → 422 content_rejected; held for review → kept.
+    screenPurpose: async (purpose, borrowerId) => {
+      await moderation.checkOrRefuse(purpose, 'note', borrowerId);
+    },
+  });
   return {
     config,
     db,
@@ -113,7 +170,21 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     bank,
     wallet,
     groups,
+    groupFund,
+    collections,
+    expenses,
     redPackets,
+    ious,
+    family: new FamilyService({
+      db,
+      clock,
+      ledger,
+      identity,
+      graph,
+      wallet,
+      notifications,
+      config: config.family,
+    }),
   };
 }
 
@@ -133,6 +204,8 @@ export function startBackgroundJobs(
       () => s.redPackets.refundExpired().catch(onError),
       s.config.redPackets.expirySweepMs,
     ),
+    // Overdue IOUs and due-date reminders, each effect once whichever process gets there.
+    setInterval(() => s.ious.runScheduledWork().catch(onError), s.config.ious.sweepMs),
   ];
   for (const t of timers) t.unref();
   return async () => {

@@ -1,9 +1,10 @@
 import type { GroupConfig } from '../../config.ts';
-import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
+import { type Db, inTransaction, type Queryable, type Tx } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { isUuid, newId } from '../../platform/ids.ts';
 import type { IdentityService } from '../identity/index.ts';
+import type { NotificationService } from '../notifications/index.ts';
 import type { SocialGraph } from '../social/graph.ts';
 
 export type GroupRole = 'owner' | 'treasurer' | 'member';
@@ -31,25 +32,41 @@ export interface GroupSummary {
   createdAt: string;
 }
 
-/** Roles that manage a group: add members now; spend the group fund later. */
+/** Roles that manage a group: add and remove members, spend the group fund. */
 const MANAGERS: readonly GroupRole[] = ['owner', 'treasurer'];
+
+export const isManager = (role: GroupRole) => MANAGERS.includes(role);
+
+export interface GroupsDeps {
+  db: Db;
+  clock: Clock;
+  identity: IdentityService;
+  graph: SocialGraph;
+  notifications: NotificationService;
+  config: GroupConfig;
+  /** Moderation of a group's name: throws 422 content_rejected for a refused one. */
+  screenName?: (name: string, userId: string) => Promise<void>;
+}
 
 /**
  * Groups and their current members. Other modules ask `isMember`, `roleOf` and `memberIds`
  * (inside their own transactions when they pass `q`) instead of reading the tables.
  */
 export class GroupsService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly identity: IdentityService,
-    private readonly graph: SocialGraph,
-    private readonly config: GroupConfig,
-  ) {}
+  private readonly db: Db;
+  private readonly clock: Clock;
+  private readonly config: GroupConfig;
+
+  constructor(private readonly d: GroupsDeps) {
+    this.db = d.db;
+    this.clock = d.clock;
+    this.config = d.config;
+  }
 
   async create(ownerId: string, input: { name: string; memberIds: string[] }): Promise<GroupView> {
     const name = input.name.trim();
     if (!name) throw invalid('name must not be blank', { field: 'name' });
+    await this.d.screenName?.(name, ownerId);
     const others = [...new Set(input.memberIds)].filter((id) => id !== ownerId);
     if (others.length + 1 > this.config.maxMembers) {
       throw invalid(`a group has at most ${this.config.maxMembers} members`, {
@@ -70,6 +87,11 @@ export class GroupsService {
            FROM unnest($3::uuid[]) AS u`,
         [id, ownerId, [ownerId, ...others], now],
       );
+      await this.d.notifications.notifyMany(tx, others, 'group.added', {
+        groupId: id,
+        groupName: name,
+        byUserId: ownerId,
+      });
     });
     return this.group(ownerId, id);
   }
@@ -116,7 +138,7 @@ export class GroupsService {
     if (!isUuid(groupId)) throw notFound('group');
     const role = await this.roleOf(this.db, groupId, actorId);
     if (!role) throw notFound('group');
-    if (!MANAGERS.includes(role)) throw forbidden('only the owner or a treasurer adds members');
+    if (!isManager(role)) throw forbidden('only the owner or a treasurer adds members');
     await this.assertCanAdd(actorId, [userId]);
     const now = this.clock.now();
     await inTransaction(this.db, async (tx) => {
@@ -137,8 +159,98 @@ export class GroupsService {
            SET role = 'member', joined_at = EXCLUDED.joined_at, left_at = NULL`,
         [groupId, userId, now],
       );
+      await this.d.notifications.notify(tx, userId, 'group.added', {
+        groupId,
+        groupName: await this.nameOf(tx, groupId),
+        byUserId: actorId,
+      });
     });
     return this.group(actorId, groupId);
+  }
+
+  /**
+   * The owner makes a member a treasurer or a plain member again, or hands ownership over
+   * (`owner`: the previous owner becomes a plain member). The owner's own role changes only
+   * by handing ownership over, so a group always has exactly one owner.
+   */
+  async changeRole(
+    actorId: string,
+    groupId: string,
+    userId: string,
+    role: GroupRole,
+  ): Promise<GroupView> {
+    if (!isUuid(groupId)) throw notFound('group');
+    await inTransaction(this.db, async (tx) => {
+      // Role changes and removals in one group run one at a time, so no two can both pass
+      // their checks against the same owner.
+      await tx.query('SELECT 1 FROM groups WHERE id = $1 FOR UPDATE', [groupId]);
+      const actorRole = await this.roleOf(tx, groupId, actorId);
+      if (!actorRole) throw notFound('group');
+      if (actorRole !== 'owner') throw forbidden('only the owner changes roles');
+      const current = await this.roleOf(tx, groupId, userId);
+      if (!current) throw notFound('member');
+      if (current === role) return;
+      if (current === 'owner') {
+        throw conflict(
+          'the owner stays owner until they hand ownership to another member (role "owner")',
+        );
+      }
+      if (role === 'owner') {
+        await tx.query('UPDATE groups SET owner_id = $2 WHERE id = $1', [groupId, userId]);
+        await this.setRole(tx, groupId, actorId, 'member');
+      }
+      await this.setRole(tx, groupId, userId, role);
+      await this.d.notifications.notify(tx, userId, 'group.role_changed', {
+        groupId,
+        groupName: await this.nameOf(tx, groupId),
+        role,
+        byUserId: actorId,
+      });
+    });
+    return this.group(actorId, groupId);
+  }
+
+  /**
+   * Removes `userId` from the group; removing oneself is leaving. Owners remove anyone else,
+   * treasurers remove plain members; the owner cannot leave until they hand ownership over.
+   * What a former member did (contributions, payments) keeps its author.
+   */
+  async removeMember(actorId: string, groupId: string, userId: string): Promise<void> {
+    if (!isUuid(groupId)) throw notFound('group');
+    await inTransaction(this.db, async (tx) => {
+      await tx.query('SELECT 1 FROM groups WHERE id = $1 FOR UPDATE', [groupId]);
+      const actorRole = await this.roleOf(tx, groupId, actorId);
+      if (!actorRole) throw notFound('group');
+      const leaving = userId === actorId;
+      const target = leaving ? actorRole : await this.roleOf(tx, groupId, userId);
+      if (!target) throw notFound('member');
+      if (!leaving) {
+        if (!isManager(actorRole)) {
+          throw forbidden('only the owner or a treasurer removes members');
+        }
+        if (target !== 'member' && actorRole !== 'owner') {
+          throw forbidden('a treasurer removes plain members only, not the owner or a treasurer');
+        }
+      }
+      if (target === 'owner') {
+        throw conflict(
+          'the owner cannot leave the group; hand ownership to another member first (role "owner")',
+        );
+      }
+      // Money operations hold the member's row while they run: this waits for them.
+      await tx.query(
+        `UPDATE group_members SET left_at = $3, role = 'member'
+          WHERE group_id = $1 AND user_id = $2 AND left_at IS NULL`,
+        [groupId, userId, this.clock.now()],
+      );
+      if (!leaving) {
+        await this.d.notifications.notify(tx, userId, 'group.removed', {
+          groupId,
+          groupName: await this.nameOf(tx, groupId),
+          byUserId: actorId,
+        });
+      }
+    });
   }
 
   /** The caller's current groups, newest first. */
@@ -176,6 +288,44 @@ export class GroupsService {
     };
   }
 
+  /**
+   * The caller's role, or 404 for anyone who is not a current member. With `lock`, the
+   * membership row is held (FOR SHARE) until the caller's transaction ends, so a removal or a
+   * role change waits for the money operation that checked it.
+   */
+  async requireMember(
+    q: Queryable,
+    groupId: string,
+    userId: string,
+    lock = false,
+  ): Promise<GroupRole> {
+    if (!isUuid(groupId) || !isUuid(userId)) throw notFound('group');
+    const { rows } = await q.query<{ role: GroupRole }>(
+      `SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2 AND left_at IS NULL
+       ${lock ? 'FOR SHARE' : ''}`,
+      [groupId, userId],
+    );
+    if (!rows[0]) throw notFound('group');
+    return rows[0].role;
+  }
+
+  /** Those of `userIds` who are current members, their rows held as by `requireMember`. */
+  async currentMembers(
+    q: Queryable,
+    groupId: string,
+    userIds: readonly string[],
+  ): Promise<Set<string>> {
+    const ids = userIds.filter(isUuid);
+    if (ids.length === 0) return new Set();
+    const { rows } = await q.query<{ user_id: string }>(
+      `SELECT user_id FROM group_members
+        WHERE group_id = $1 AND user_id = ANY($2::uuid[]) AND left_at IS NULL
+        ORDER BY user_id FOR SHARE`,
+      [groupId, ids],
+    );
+    return new Set(rows.map((r) => r.user_id));
+  }
+
   async isMember(q: Queryable, groupId: string, userId: string): Promise<boolean> {
     return (await this.roleOf(q, groupId, userId)) !== undefined;
   }
@@ -198,15 +348,29 @@ export class GroupsService {
     return rows.map((r) => r.user_id);
   }
 
+  private async setRole(tx: Tx, groupId: string, userId: string, role: GroupRole): Promise<void> {
+    await tx.query(
+      'UPDATE group_members SET role = $3 WHERE group_id = $1 AND user_id = $2 AND left_at IS NULL',
+      [groupId, userId, role],
+    );
+  }
+
+  private async nameOf(q: Queryable, groupId: string): Promise<string | undefined> {
+    const { rows } = await q.query<{ name: string }>('SELECT name FROM groups WHERE id = $1', [
+      groupId,
+    ]);
+    return rows[0]?.name;
+  }
+
   /** New members must exist, and no one can be pulled into a group with someone they blocked. */
   private async assertCanAdd(actorId: string, userIds: readonly string[]): Promise<void> {
     const malformed = userIds.find((id) => !isUuid(id));
     if (malformed !== undefined) throw notFound(`user ${malformed}`);
-    const users = await this.identity.usersByIds(userIds);
+    const users = await this.d.identity.usersByIds(userIds);
     const unknown = userIds.find((id) => !users.has(id));
     if (unknown !== undefined) throw notFound(`user ${unknown}`);
     const blockedEitherWay = await Promise.all(
-      userIds.map((id) => this.graph.blockedEitherWay(actorId, id)),
+      userIds.map((id) => this.d.graph.blockedEitherWay(actorId, id)),
     );
     const blocked = userIds.filter((_, i) => blockedEitherWay[i]);
     if (blocked.length > 0) {

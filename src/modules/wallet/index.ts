@@ -1,4 +1,17 @@
 export { type BankChannel, SandboxBankChannel } from './bank-channel.ts';
-export { type AllowanceAccounts, DailyAllowances } from './daily-allowance.ts';
+export {
+  type AllowanceAccounts,
+  allowanceAdjustment,
+  DailyAllowances,
+  PeriodAllowances,
+  periodKey,
+} from './daily-allowance.ts';
 export { walletRoutes } from './routes.ts';
-export { noWalletHooks, type WalletHooks, WalletService } from './service.ts';
+export {
+  type Caller,
+  noWalletHooks,
+  type TransferInput,
+  type TransferView,
+  type WalletHooks,
+  WalletService,
+} from './service.ts';

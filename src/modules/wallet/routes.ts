@@ -34,6 +34,9 @@ const TransferView = Type.Object({
   visibility: Visibility,
   createdAt: Type.String(),
   expiresAt: Type.Optional(Type.String()),
+  fundingSource: Type.Optional(
+    Type.Object({ familyLinkId: Type.String(), payerId: Type.String() }),
+  ),
 });
 
 const TransactionItem = Type.Object({
@@ -45,6 +48,8 @@ const TransactionItem = Type.Object({
   currency: Type.String(),
   counterparty: Type.Optional(Type.Object({ userId: Type.String(), nickname: Type.String() })),
   note: Type.Optional(Type.String()),
+  familyLinkId: Type.Optional(Type.String()),
+  paidBy: Type.Optional(Type.Object({ userId: Type.String(), nickname: Type.String() })),
   createdAt: Type.String(),
 });
 
@@ -201,6 +206,15 @@ export const walletRoutes =
                 description: 'hold the money until the receiver accepts; refunded after 24 h',
               }),
             ),
+            fundingSource: Type.Optional(
+              Type.Object(
+                { familyLinkId: Type.String({ minLength: 1, maxLength: 64 }) },
+                {
+                  additionalProperties: false,
+                  description: "pay from the wallet of a family link's payer, within its limit",
+                },
+              ),
+            ),
           }),
           response: { 201: TransferView },
         },
@@ -208,9 +222,12 @@ export const walletRoutes =
       async (request, reply) => {
         const user = caller(request);
         const key = idempotencyKey(request);
+        const { fundingSource, ...input } = request.body;
         const result = await s.idempotency.run(user.id, key, money(request), async () => ({
           status: 201,
-          body: await s.wallet.transfer(user, request.body, key),
+          body: fundingSource
+            ? await s.family.pay(user, fundingSource.familyLinkId, input, key)
+            : await s.wallet.transfer(user, input, key),
         }));
         return send(reply, result);
       },

@@ -11,6 +11,7 @@ import {
   type AccountId,
   type Ledger,
   newTransferId,
+  type Transfer,
   type TransferErrorCode,
   type TransferId,
   type TransferResult,
@@ -51,6 +52,26 @@ export interface Caller {
   verified: boolean;
 }
 
+export interface TransferInput {
+  to: { userId?: string; phone?: string };
+  amount: number;
+  currency?: string;
+  note?: string;
+  visibility?: Visibility;
+  pin?: string;
+  requireAcceptance?: boolean;
+}
+
+/** A transfer that passed its checks: who sends to whom, and how it will show. */
+export interface PreparedTransfer {
+  sender: Caller;
+  receiver: { id: string; nickname: string };
+  currency: string;
+  note: string | null;
+  noteVerdict: 'allow' | 'review';
+  visibility: Visibility;
+}
+
 export interface TransferView {
   id: string;
   status: 'completed' | 'pending' | 'refunded';
@@ -73,7 +94,29 @@ export interface Transaction {
   currency: string;
   counterparty?: { userId: string; nickname: string };
   note?: string;
+  /** Family payments, to the payer and the member: the link and the member who paid. */
+  familyLinkId?: string;
+  paidBy?: { userId: string; nickname: string };
   createdAt: string;
+}
+
+/** Who took part in a transfer, from its metadata; `paidBy` marks a family payment. */
+interface Parties {
+  from?: string;
+  to?: string;
+  /** The family member who paid from `from`'s wallet. */
+  paidBy?: string;
+  familyLinkId?: string;
+  note?: string | null;
+}
+
+/**
+ * The other party as `userId` sees it. A family payment is the member's payment to `to` (out
+ * of the payer's wallet), so the payer and the member see `to`, and `to` sees the member.
+ */
+function counterpartyOf(m: Parties, userId: string): string | undefined {
+  if (m.paidBy) return m.to === userId ? m.paidBy : m.to;
+  return m.from === userId ? m.to : m.from;
 }
 
 interface HistoryRow {
@@ -320,19 +363,15 @@ export class WalletService {
     for (const r of rows) await this.settleWithdrawal(r.id);
   }
 
-  async transfer(
+  /**
+   * The checks every transfer passes before money moves, whoever's wallet pays, in the order
+   * the API promises. `check` adds the caller's own (a family payment's) before the PIN.
+   */
+  async prepareTransfer(
     user: Caller,
-    input: {
-      to: { userId?: string; phone?: string };
-      amount: number;
-      currency?: string;
-      note?: string;
-      visibility?: Visibility;
-      pin?: string;
-      requireAcceptance?: boolean;
-    },
-    key: string | undefined,
-  ): Promise<TransferView> {
+    input: TransferInput,
+    check?: (receiver: { id: string; nickname: string }) => Promise<void>,
+  ): Promise<PreparedTransfer> {
     if (!user.verified) {
       throw new AppError('verification_required', 'verify your identity before sending money');
     }
@@ -351,12 +390,60 @@ export class WalletService {
     if (await this.graph.blockedEitherWay(user.id, receiver.id)) {
       throw new AppError('blocked', 'you cannot send money to this user');
     }
+    await check?.(receiver);
     await this.identity.checkPin(user.id, input.pin);
 
     const note = input.note?.trim() || null;
     // A held note still lets the money move, but the payment stays out of the feed.
     const noteVerdict = note ? await this.hooks.screenNote(note, user.id) : 'allow';
     const visibility = input.visibility ?? (await this.hooks.defaultVisibility(user.id));
+    return {
+      sender: user,
+      receiver: { id: receiver.id, nickname: receiver.nickname },
+      currency,
+      note,
+      noteVerdict,
+      visibility,
+    };
+  }
+
+  /**
+   * After the commit, for a transfer that moved (not a replay): the feed and the receiver's
+   * notification. A notification lost to a crash here costs no money.
+   */
+  async announceTransfer(plan: PreparedTransfer, t: Transfer, pending: boolean): Promise<void> {
+    if (!pending && plan.noteVerdict === 'allow') {
+      await this.hooks.recordPayment({
+        transferId: t.id,
+        fromUserId: plan.sender.id,
+        toUserId: plan.receiver.id,
+        note: plan.note,
+        visibility: plan.visibility,
+        createdAt: t.createdAt,
+      });
+    }
+    await this.notifications.notify(
+      this.db,
+      plan.receiver.id,
+      pending ? 'transfer.awaiting_acceptance' : 'transfer.received',
+      {
+        transferId: t.id,
+        fromUserId: plan.sender.id,
+        fromNickname: (await this.identity.user(plan.sender.id))?.nickname,
+        amount: fromMinor(t.amount),
+        currency: t.currency,
+        note: plan.note,
+      },
+    );
+  }
+
+  async transfer(
+    user: Caller,
+    input: TransferInput,
+    key: string | undefined,
+  ): Promise<TransferView> {
+    const plan = await this.prepareTransfer(user, input);
+    const { receiver, currency, note, noteVerdict, visibility } = plan;
     const moneyId = key ? transferIdFor('wallet.transfer', user.id, key) : newTransferId();
     const pending = input.requireAcceptance === true;
     const timeoutSeconds = pending ? this.config.acceptanceHours * 3600 : undefined;
@@ -402,32 +489,7 @@ export class WalletService {
       throw moneyError(money!.code, 'money');
     }
     const t = money!.transfer;
-    if (!money!.replayed && !pending && noteVerdict === 'allow') {
-      await this.hooks.recordPayment({
-        transferId: t.id,
-        fromUserId: user.id,
-        toUserId: receiver.id,
-        note,
-        visibility,
-        createdAt: t.createdAt,
-      });
-    }
-    if (!money!.replayed) {
-      // After the commit: a notification lost to a crash here costs no money.
-      await this.notifications.notify(
-        this.db,
-        receiver.id,
-        pending ? 'transfer.awaiting_acceptance' : 'transfer.received',
-        {
-          transferId: t.id,
-          fromUserId: user.id,
-          fromNickname: (await this.identity.user(user.id))?.nickname,
-          amount: fromMinor(t.amount),
-          currency: t.currency,
-          note,
-        },
-      );
-    }
+    if (!money!.replayed) await this.announceTransfer(plan, t, pending);
     return {
       id: t.id,
       status: pending ? 'pending' : 'completed',
@@ -522,7 +584,6 @@ export class WalletService {
     const ids = [...wallets]
       .filter(([, c]) => !filter.currency || c === filter.currency)
       .map(([id]) => id);
-    if (ids.length === 0) return { items: [], nextSeq: null };
     const conditions = `t.flags & 12 = 0
         AND ($2::bigint IS NULL OR t.seq < $2)
         AND ($3::text[] IS NULL OR t.kind = ANY($3))
@@ -530,7 +591,8 @@ export class WalletService {
         AND ($5::timestamptz IS NULL OR t.created_at < $5)
         AND (NOT $7::boolean OR (t.flags & 2 = 2
              AND NOT EXISTS (SELECT 1 FROM ledger_transfers p WHERE p.pending_id = t.id)))`;
-    // Two index range scans (debit side, credit side) merged: cheap however long the history.
+    // Index range scans (debit side, credit side, family payments the user made from someone
+    // else's wallet) merged: cheap however long the history.
     const { rows } = await this.db.query<HistoryRow>(
       `SELECT t.seq, t.id, t.kind, t.amount, t.currency, t.flags, t.metadata, t.created_at,
               t.debit_account_id, t.credit_account_id, t.expires_at, r.flags AS resolution
@@ -539,6 +601,10 @@ export class WalletService {
              ORDER BY t.seq DESC LIMIT $6)
            UNION ALL
            (SELECT * FROM ledger_transfers t WHERE t.credit_account_id = ANY($1::bigint[]) AND ${conditions}
+             ORDER BY t.seq DESC LIMIT $6)
+           UNION ALL
+           (SELECT * FROM ledger_transfers t WHERE t.metadata->>'paidBy' = $8 AND ${conditions}
+               AND ($9::text IS NULL OR t.currency = $9)
              ORDER BY t.seq DESC LIMIT $6)
          ) t
          LEFT JOIN ledger_transfers r ON r.pending_id = t.id
@@ -551,6 +617,8 @@ export class WalletService {
         filter.to ?? null,
         filter.limit + 1,
         filter.pendingOnly === true,
+        userId,
+        filter.currency ?? null,
       ],
     );
     const page = rows.slice(0, filter.limit);
@@ -568,8 +636,9 @@ export class WalletService {
               t.debit_account_id, t.credit_account_id, t.expires_at, r.flags AS resolution
          FROM ledger_transfers t LEFT JOIN ledger_transfers r ON r.pending_id = t.id
         WHERE t.id::text = $1 AND t.flags & 12 = 0
-          AND (t.debit_account_id = ANY($2::bigint[]) OR t.credit_account_id = ANY($2::bigint[]))`,
-      [id, [...wallets.keys()]],
+          AND (t.debit_account_id = ANY($2::bigint[]) OR t.credit_account_id = ANY($2::bigint[])
+               OR t.metadata->>'paidBy' = $3)`,
+      [id, [...wallets.keys()], userId],
     );
     // Someone else's transaction is reported exactly like one that does not exist.
     if (!rows[0]) throw notFound('transaction');
@@ -583,16 +652,19 @@ export class WalletService {
     wallets: Map<number, string>,
   ): Promise<Transaction[]> {
     const others = rows.flatMap((r) => {
-      const m = r.metadata as { from?: string; to?: string } | null;
-      const other = m?.from === userId ? m?.to : m?.from;
-      return other ? [other] : [];
+      const m = (r.metadata ?? {}) as Parties;
+      return [counterpartyOf(m, userId), m.paidBy].filter((u) => u !== undefined);
     });
     const users = await this.identity.usersByIds(others);
     return rows.map((r) => {
-      const m = (r.metadata ?? {}) as { from?: string; to?: string; note?: string | null };
-      const direction = wallets.has(Number(r.debit_account_id)) ? 'out' : 'in';
-      const otherId = m.from === userId ? m.to : m.from;
+      const m = (r.metadata ?? {}) as Parties;
+      const direction =
+        wallets.has(Number(r.debit_account_id)) || m.paidBy === userId ? 'out' : 'in';
+      const otherId = counterpartyOf(m, userId);
       const other = otherId ? users.get(otherId) : undefined;
+      // Only the two sides of the family link learn that it paid; the receiver sees the member.
+      const member =
+        m.familyLinkId && m.paidBy && m.to !== userId ? users.get(m.paidBy) : undefined;
       const status: Transaction['status'] = !(r.flags & PENDING)
         ? 'completed'
         : r.resolution === null
@@ -611,6 +683,12 @@ export class WalletService {
         currency: r.currency,
         ...(other ? { counterparty: { userId: other.id, nickname: other.nickname } } : {}),
         ...(m.note ? { note: m.note } : {}),
+        ...(member
+          ? {
+              familyLinkId: m.familyLinkId,
+              paidBy: { userId: member.id, nickname: member.nickname },
+            }
+          : {}),
         createdAt: r.created_at.toISOString(),
       };
     });
