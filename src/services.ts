@@ -150,6 +150,8 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     wallet,
     notifications,
     config: config.ious,
+    dailyLimit: config.wallet.verified.daily,
+    walletTimeZone: config.wallet.timeZone,
     // Screened like a transfer note: refused → 422 content_rejected; held for review → kept.
     screenPurpose: async (purpose, borrowerId) => {
       await moderation.checkOrRefuse(purpose, 'note', borrowerId);

@@ -3,7 +3,9 @@ import { api, type TestUser, useTestApp } from '../../../test/support/app.ts';
 import { socialApi } from '../social/testing.ts';
 import { calendarDay, formatIsoDate } from './interest.ts';
 
-const t = await useTestApp();
+// A daily transfer limit low enough to reach: lending and repaying count against it.
+const DAILY_LIMIT = 3_000_000;
+const t = await useTestApp({ HEBAO_LIMIT_DAILY: String(DAILY_LIMIT) });
 const { call, user, balance } = api(t);
 const { befriend } = socialApi(t);
 const db = t.services.db;
@@ -463,6 +465,29 @@ describe('accepting', () => {
     expect((await accept(lender, id)).statusCode).toBe(200);
     expect(await balance(borrower)).toBe(100_000);
     expect(await balance(lender)).toBe(0);
+  });
+
+  it('counts lending and repaying against the daily transfer limit', async () => {
+    startNewDay();
+    const { lender, borrower } = await friends({ lenderBalance: 4_000_000 });
+    const first = await requested(borrower, lender, { amount: 2_000_000 });
+    const second = await requested(borrower, lender, { amount: 1_500_000 });
+    expect((await accept(lender, first)).statusCode).toBe(200);
+    const over = await accept(lender, second);
+    expect(over.statusCode).toBe(409);
+    expect(over.json().code).toBe('limit_exceeded');
+    expect((await view(lender, second)).json().status).toBe('requested');
+    expect(await balance(lender)).toBe(2_000_000);
+    advanceDays(1);
+    expect((await accept(lender, second)).statusCode).toBe(200);
+
+    // The borrower sends 3,000,000 back in one day at most.
+    expect((await repay(borrower, first, 2_000_000)).statusCode).toBe(201);
+    const tooMuch = await repay(borrower, second, 1_100_000);
+    expect(tooMuch.statusCode).toBe(409);
+    expect(tooMuch.json().code).toBe('limit_exceeded');
+    expect((await repay(borrower, second, 1_000_000)).statusCode).toBe(201);
+    expect(await balance(borrower)).toBe(500_000);
   });
 
   it('needs the PIN, a verified lender, and the borrower not to accept their own request', async () => {

@@ -9,7 +9,7 @@ import { type Ledger, type TransferResult, transferIdFor } from '../ledger/index
 import type { NotificationService } from '../notifications/index.ts';
 import { encodeTimeCursor, fromMicrosSql, microsSql, type TimeCursor } from '../social/cursor.ts';
 import type { SocialGraph } from '../social/graph.ts';
-import type { WalletService } from '../wallet/index.ts';
+import { DailyAllowances, type WalletService } from '../wallet/index.ts';
 import {
   accrue,
   applyRepayment,
@@ -125,6 +125,10 @@ export interface IouDeps {
   notifications: NotificationService;
   config: IouConfig;
   screenPurpose: PurposeScreen;
+  /** Lending and repaying are money out of a wallet: they use the daily transfer allowance. */
+  dailyLimit: number;
+  /** The wallet's calendar, on which that allowance resets. */
+  walletTimeZone: string;
 }
 
 interface IouRow {
@@ -189,7 +193,15 @@ function requireSide(row: IouRow, userId: string, side: 'lender' | 'borrower', a
   if (sideId !== userId) throw forbidden(`only the ${side} can ${action} this IOU`);
 }
 
-function moneyRefusal(result: TransferResult, what: string): Error {
+function moneyRefusal(
+  result: TransferResult,
+  allowance: TransferResult | undefined,
+  what: string,
+): Error {
+  // The money leg fails first if both would; failing only with its partner means the limit.
+  if (!result.ok && result.code === 'linked_event_failed' && allowance && !allowance.ok) {
+    return new AppError('limit_exceeded', 'this would exceed your daily transfer limit');
+  }
   if (!result.ok && result.code === 'insufficient_funds') {
     return new AppError('insufficient_funds', 'not enough money in your wallet');
   }
@@ -203,7 +215,11 @@ function moneyRefusal(result: TransferResult, what: string): Error {
  * never pay more than is owed. Every step is kept in `iou_events` for the credit score.
  */
 export class IouService {
-  constructor(private readonly d: IouDeps) {}
+  private readonly allowances: DailyAllowances;
+
+  constructor(private readonly d: IouDeps) {
+    this.allowances = new DailyAllowances(d.ledger, d.clock, d.walletTimeZone);
+  }
 
   /** Today on the IOU calendar: interest accrues and due dates fall by this day. */
   today(): EpochDay {
@@ -308,9 +324,10 @@ export class IouService {
       throw forbidden('you can only lend to a friend');
     }
     await this.d.identity.checkPin(lender.id, pin);
-    const [from, to] = await Promise.all([
+    const [from, to, limit] = await Promise.all([
       this.d.wallet.walletAccount(seen.lender_id, seen.currency),
       this.d.wallet.walletAccount(seen.borrower_id, seen.currency),
+      this.allowances.today('daily', seen.lender_id, seen.currency, this.d.dailyLimit),
     ]);
     return inTransaction(this.d.db, async (tx) => {
       const row = (await this.loadIou(tx, iouId, true))!;
@@ -318,18 +335,26 @@ export class IouService {
       this.refuseLapsed(row);
       const now = this.d.clock.now();
       const transferId = transferIdFor('iou.loan', row.id);
-      const [loan] = await this.d.ledger.createTransfersIn(tx, [
+      const [loan, allowance] = await this.d.ledger.createTransfersIn(tx, [
         {
           id: transferId,
           debitAccountId: from,
           creditAccountId: to,
           amount: BigInt(row.principal),
           kind: 'iou.loan',
+          linked: true,
           metadata: { from: row.lender_id, to: row.borrower_id, note: row.purpose, iouId: row.id },
+        },
+        {
+          id: transferIdFor('iou.loan.limit', transferId),
+          debitAccountId: limit.allowance,
+          creditAccountId: limit.sink,
+          amount: BigInt(row.principal),
+          kind: 'limit.use',
         },
       ]);
       // Thrown inside the transaction: the refusal rolls back and the IOU stays requested.
-      if (!loan!.ok) throw moneyRefusal(loan!, `IOU ${row.id}: loan`);
+      if (!loan!.ok) throw moneyRefusal(loan!, allowance, `IOU ${row.id}: loan`);
       await tx.query(
         `UPDATE ious SET status = 'active', accepted_at = $2, accrued_through = $3,
                          principal_outstanding = principal
@@ -387,9 +412,10 @@ export class IouService {
     requireRunning(seen);
     this.refuseOverpayment(balanceOn(seen, this.today()), input.amount);
     await this.d.identity.checkPin(borrower.id, input.pin);
-    const [from, to] = await Promise.all([
+    const [from, to, limit] = await Promise.all([
       this.d.wallet.walletAccount(seen.borrower_id, seen.currency),
       this.d.wallet.walletAccount(seen.lender_id, seen.currency),
+      this.allowances.today('daily', seen.borrower_id, seen.currency, this.d.dailyLimit),
     ]);
     return inTransaction(this.d.db, async (tx) => {
       const row = (await this.loadIou(tx, iouId, true))!;
@@ -403,13 +429,14 @@ export class IouService {
       this.refuseOverpayment(accrued, input.amount);
       const split = applyRepayment(accrued, toMinor(input.amount));
       const transferId = transferIdFor('iou.repayment', repaymentId);
-      const [money] = await this.d.ledger.createTransfersIn(tx, [
+      const [money, allowance] = await this.d.ledger.createTransfersIn(tx, [
         {
           id: transferId,
           debitAccountId: from,
           creditAccountId: to,
           amount: toMinor(input.amount),
           kind: 'iou.repayment',
+          linked: true,
           metadata: {
             from: row.borrower_id,
             to: row.lender_id,
@@ -418,8 +445,15 @@ export class IouService {
             repaymentId,
           },
         },
+        {
+          id: transferIdFor('iou.repayment.limit', transferId),
+          debitAccountId: limit.allowance,
+          creditAccountId: limit.sink,
+          amount: toMinor(input.amount),
+          kind: 'limit.use',
+        },
       ]);
-      if (!money!.ok) throw moneyRefusal(money!, `IOU ${row.id}: repayment`);
+      if (!money!.ok) throw moneyRefusal(money!, allowance, `IOU ${row.id}: repayment`);
       const paidOff = outstanding(split.balance) === 0n;
       const status: IouStatus = paidOff ? 'repaid' : row.status;
       await tx.query(
