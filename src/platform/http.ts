@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './errors.ts';
-import type { StoredResponse } from './idempotency.ts';
+import type { IdempotencyStore, StoredResponse } from './idempotency.ts';
 
 export interface RequestUser {
   id: string;
@@ -38,4 +38,40 @@ export function send(reply: FastifyReply, response: StoredResponse & { replayed?
   if (response.replayed) reply.header('idempotent-replayed', 'true');
   if (response.status >= 400) reply.type('application/problem+json');
   return reply.code(response.status).send(response.body);
+}
+
+/** What an Idempotency-Key stands for: the method, the concrete path (ids are in it), the body. */
+export const keyedRequest = (request: FastifyRequest) => ({
+  method: request.method,
+  path: request.url.split('?')[0]!,
+  body: request.body,
+});
+
+/**
+ * A POST that moves money: `work` runs once per (caller, Idempotency-Key); a repeat gets the
+ * stored response (same status, same body) and the same key with another body 409
+ * idempotency_conflict. Without a key it simply runs.
+ */
+export async function replyOnce(
+  store: IdempotencyStore,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  work: (user: RequestUser, key: string | undefined) => Promise<unknown>,
+) {
+  const user = caller(request);
+  const key = idempotencyKey(request);
+  const result = await store.run(user.id, key, keyedRequest(request), async () => ({
+    status,
+    body: await work(user, key),
+  }));
+  return send(reply, result);
+}
+
+/**
+ * A POST whose fields are all optional (a PIN that may not be set, or nothing at all) may come
+ * without a body: it counts as `{}`, so the body schema, which refuses unknown fields, applies.
+ */
+export async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
 }

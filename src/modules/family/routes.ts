@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
-import { invalid } from '../../platform/errors.ts';
-import { caller, idempotencyKey, send } from '../../platform/http.ts';
+import { caller, emptyBodyAsObject, replyOnce } from '../../platform/http.ts';
 import { Body, IdParams, ListQuery, Page, Pin } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
 import { timeFromCursor } from '../social/cursor.ts';
@@ -43,22 +41,6 @@ const LinkView = Type.Object({
   endedAt: Type.Optional(Type.String()),
 });
 
-/** Declining takes no body; like every body, one with fields it does not know is refused. */
-async function refuseBody(request: FastifyRequest): Promise<void> {
-  const body = request.body;
-  if (body === undefined || body === null) return;
-  if (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0) {
-    throw invalid('declining takes no body');
-  }
-}
-
-/** What an Idempotency-Key stands for. */
-const keyedRequest = (request: FastifyRequest) => ({
-  method: request.method,
-  path: request.url.split('?')[0]!,
-  body: request.body,
-});
-
 export const familyRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -84,15 +66,10 @@ export const familyRoutes =
           response: { 201: LinkView },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
-          status: 201,
-          body: await s.family.link(user, request.body),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, _key) =>
+          s.family.link(user, request.body),
+        ),
     );
 
     app.get(
@@ -168,9 +145,10 @@ export const familyRoutes =
           tags: ['family'],
           summary: 'Decline a link (the member)',
           params: IdParams,
+          body: Body({}),
           response: { 200: LinkView },
         },
-        preValidation: refuseBody,
+        preValidation: emptyBodyAsObject,
       },
       async (request) => s.family.decline(caller(request).id, request.params.id),
     );

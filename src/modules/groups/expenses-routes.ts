@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
-import { caller, idempotencyKey, send } from '../../platform/http.ts';
+import { caller, replyOnce } from '../../platform/http.ts';
 import {
   Amount,
   Body,
@@ -116,13 +115,6 @@ const Balances = Type.Object({
   ),
 });
 
-/** What an Idempotency-Key stands for: the concrete path, since the group's id is in it. */
-const keyedRequest = (request: FastifyRequest) => ({
-  method: request.method,
-  path: request.url.split('?')[0]!,
-  body: request.body,
-});
-
 /** Shared expenses, balances and settle-ups of a group (see expenses.ts for the rules). */
 export const expenseRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
@@ -149,15 +141,10 @@ export const expenseRoutes =
           response: { 201: ExpenseView },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
-          status: 201,
-          body: await s.expenses.record(user.id, request.params.id, request.body, key),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, key) =>
+          s.expenses.record(user.id, request.params.id, request.body, key),
+        ),
     );
 
     app.get(
@@ -294,15 +281,10 @@ export const expenseRoutes =
           response: { 201: SettlementView },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
-          status: 201,
-          body: await s.expenses.settle(user, request.params.id, request.body, key),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, key) =>
+          s.expenses.settle(user, request.params.id, request.body, key),
+        ),
     );
 
     app.get(

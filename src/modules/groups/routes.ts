@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type TSchema, Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import { invalid } from '../../platform/errors.ts';
-import { caller, idempotencyKey, send } from '../../platform/http.ts';
+import { caller, emptyBodyAsObject, replyOnce } from '../../platform/http.ts';
 import { isUuid } from '../../platform/ids.ts';
 import {
   Amount,
@@ -92,18 +91,6 @@ const CollectionPayment = Type.Object({
   currency: Type.String(),
   transferId: Type.String(),
   paidAt: Type.String(),
-});
-
-/** A POST whose fields are all optional may come without a body: it counts as an empty one. */
-async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
-  if (request.body === undefined || request.body === null) request.body = {};
-}
-
-/** What an Idempotency-Key stands for: the concrete path (the group's or collection's id is in it). */
-const keyedRequest = (request: FastifyRequest) => ({
-  method: request.method,
-  path: request.url.split('?')[0]!,
-  body: request.body,
 });
 
 const GroupView = Type.Object({
@@ -269,15 +256,10 @@ export const groupRoutes =
           response: { 201: FundEntry },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
-          status: 201,
-          body: await s.groupFund.contribute(user, request.params.id, request.body, key),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, key) =>
+          s.groupFund.contribute(user, request.params.id, request.body, key),
+        ),
     );
 
     app.post(
@@ -297,15 +279,10 @@ export const groupRoutes =
           response: { 201: FundEntry },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
-          status: 201,
-          body: await s.groupFund.spend(user, request.params.id, request.body, key),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, key) =>
+          s.groupFund.spend(user, request.params.id, request.body, key),
+        ),
     );
 
     app.get(
@@ -414,15 +391,10 @@ export const groupRoutes =
           response: { 201: CollectionPayment },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
-          status: 201,
-          body: await s.collections.pay(user, request.params.id, request.body, key),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, key) =>
+          s.collections.pay(user, request.params.id, request.body, key),
+        ),
     );
 
     app.post(

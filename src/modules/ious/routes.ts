@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
-import { caller, idempotencyKey, send } from '../../platform/http.ts';
+import { caller, emptyBodyAsObject, replyOnce } from '../../platform/http.ts';
 import { Amount, Body, Currency, IdParams, ListQuery, Page, Pin } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
 import { timeFromCursor } from '../social/cursor.ts';
@@ -75,20 +74,8 @@ const IouView = Type.Object({
 const StatusOf = <S extends string>(status: S) =>
   Type.Object({ id: Type.String(), status: Type.Literal(status) });
 
-/** What an Idempotency-Key stands for: the concrete path, since the IOU's id is in it. */
-const keyedRequest = (request: FastifyRequest) => ({
-  method: request.method,
-  path: request.url.split('?')[0]!,
-  body: request.body,
-});
-
 const PinBody = Body({ pin: Type.Optional(Pin) });
 const NoBody = Body({});
-
-/** Bodies here are optional (no PIN set, nothing to say): none is taken as `{}`. */
-async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
-  if (request.body === undefined || request.body === null) request.body = {};
-}
 
 export const iouRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
@@ -123,15 +110,10 @@ export const iouRoutes =
           response: { 201: StatusOf('requested') },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
-          status: 201,
-          body: await s.ious.request(user, request.body, key),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, key) =>
+          s.ious.request(user, request.body, key),
+        ),
     );
 
     app.post(
@@ -147,15 +129,10 @@ export const iouRoutes =
           response: { 200: StatusOf('active') },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
-          status: 200,
-          body: await s.ious.accept(user, request.params.id, request.body.pin),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 200, (user, _key) =>
+          s.ious.accept(user, request.params.id, request.body.pin),
+        ),
     );
 
     app.post(
@@ -209,15 +186,10 @@ export const iouRoutes =
           },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
-          status: 201,
-          body: await s.ious.repay(user, request.params.id, request.body, key),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, key) =>
+          s.ious.repay(user, request.params.id, request.body, key),
+        ),
     );
 
     app.post(
@@ -239,15 +211,10 @@ export const iouRoutes =
           },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
-          status: 200,
-          body: await s.ious.forgive(user, request.params.id, request.body.pin),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 200, (user, _key) =>
+          s.ious.forgive(user, request.params.id, request.body.pin),
+        ),
     );
 
     app.get(

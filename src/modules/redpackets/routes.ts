@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
-import { invalid } from '../../platform/errors.ts';
-import { caller, idempotencyKey, send } from '../../platform/http.ts';
+import { caller, emptyBodyAsObject, replyOnce } from '../../platform/http.ts';
 import { Amount, Body, Currency, IdParams, ListQuery, Page, Pin } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
 import { timeFromCursor } from '../social/cursor.ts';
@@ -45,22 +43,6 @@ const RedPacketView = Type.Object({
   ),
 });
 
-/** A claim takes no body; like every body, one with fields it does not know is refused. */
-async function refuseClaimBody(request: FastifyRequest): Promise<void> {
-  const body = request.body;
-  if (body === undefined || body === null) return;
-  if (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0) {
-    throw invalid('a claim takes no body');
-  }
-}
-
-/** What an Idempotency-Key stands for: the concrete path, since a claim's id is in it. */
-const keyedRequest = (request: FastifyRequest) => ({
-  method: request.method,
-  path: request.url.split('?')[0]!,
-  body: request.body,
-});
-
 export const redPacketRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -86,40 +68,31 @@ export const redPacketRoutes =
           response: { 201: Type.Object(SentRedPacket) },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
-          status: 201,
-          body: await s.redPackets.send(user, request.body, key),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, key) =>
+          s.redPackets.send(user, request.body, key),
+        ),
     );
 
     app.post(
       '/red-packets/:id/claims',
       {
         onRequest: app.requireUser,
-        preValidation: refuseClaimBody,
+        preValidation: emptyBodyAsObject,
         schema: {
           tags: ['red envelopes'],
           summary: 'Claim a share',
           params: IdParams,
+          body: Body({}),
           response: {
             201: Type.Object({ amount: Type.Integer(), currency: Type.String() }),
           },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, keyedRequest(request), async () => ({
-          status: 201,
-          body: await s.redPackets.claimShare(user.id, request.params.id),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, _key) =>
+          s.redPackets.claimShare(user.id, request.params.id),
+        ),
     );
 
     app.get(

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import { invalid } from '../../platform/errors.ts';
-import { caller, idempotencyKey, send } from '../../platform/http.ts';
+import { caller, replyOnce } from '../../platform/http.ts';
 import { Amount, Body, Currency, decodeCursor, encodeCursor, Pin } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
 
@@ -106,12 +105,6 @@ function csvCell(value: string | number): string {
 export const walletRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const money = (request: FastifyRequest) => ({
-      method: request.method,
-      path: request.routeOptions.url ?? request.url,
-      body: request.body,
-    });
-
     app.get(
       '/wallet',
       {
@@ -144,15 +137,10 @@ export const walletRoutes =
           body: Body({ amount: Amount, currency: Type.Optional(Currency) }),
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, money(request), async () => ({
-          status: 201,
-          body: await s.wallet.topUp(user, request.body, key),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, key) =>
+          s.wallet.topUp(user, request.body, key),
+        ),
     );
 
     app.post(
@@ -168,15 +156,10 @@ export const walletRoutes =
           }),
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const result = await s.idempotency.run(user.id, key, money(request), async () => ({
-          status: 201,
-          body: await s.wallet.withdraw(user, request.body, key),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, key) =>
+          s.wallet.withdraw(user, request.body, key),
+        ),
     );
 
     app.get(
@@ -219,18 +202,13 @@ export const walletRoutes =
           response: { 201: TransferView },
         },
       },
-      async (request, reply) => {
-        const user = caller(request);
-        const key = idempotencyKey(request);
-        const { fundingSource, ...input } = request.body;
-        const result = await s.idempotency.run(user.id, key, money(request), async () => ({
-          status: 201,
-          body: fundingSource
-            ? await s.family.pay(user, fundingSource.familyLinkId, input, key)
-            : await s.wallet.transfer(user, input, key),
-        }));
-        return send(reply, result);
-      },
+      async (request, reply) =>
+        replyOnce(s.idempotency, request, reply, 201, (user, key) => {
+          const { fundingSource, ...input } = request.body;
+          return fundingSource
+            ? s.family.pay(user, fundingSource.familyLinkId, input, key)
+            : s.wallet.transfer(user, input, key);
+        }),
     );
 
     for (const action of ['accept', 'decline'] as const) {

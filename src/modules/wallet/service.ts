@@ -335,7 +335,7 @@ export class WalletService {
       status: string;
     }>('SELECT hold_transfer_id, amount, currency, status FROM withdrawals WHERE id = $1', [id]);
     const w = rows[0];
-    if (!w || w.status !== 'pending') return;
+    if (w?.status !== 'pending') return;
     let outcome = await this.bank.payoutStatus(id);
     if (outcome === 'unknown') outcome = await this.bank.payout(id, BigInt(w.amount), w.currency);
     if (outcome === 'processing') return;
@@ -518,7 +518,7 @@ export class WalletService {
       visibility?: Visibility;
       noteHeld?: boolean;
     } | null;
-    if (!t || t.kind !== 'transfer' || meta?.to !== userId) throw notFound('transfer');
+    if (t?.kind !== 'transfer' || meta?.to !== userId) throw notFound('transfer');
     if (!(t.flags & PENDING))
       throw new AppError('conflict', 'this transfer does not wait for acceptance');
     const mode = action === 'accept' ? ('post' as const) : ('void' as const);
