@@ -6,21 +6,40 @@ import { Logo } from './components/icons.tsx';
 import { TabBar } from './components/TabBar.tsx';
 import { Loading } from './components/ui.tsx';
 import { NotificationProvider } from './notifications.tsx';
-import { ComingSoonPage } from './pages/ComingSoon.tsx';
+import { AddFriendPage } from './pages/AddFriend.tsx';
+import { BlockedPage } from './pages/Blocked.tsx';
+import { CollectionPage, NewCollectionPage } from './pages/Collections.tsx';
+import { ComposePage } from './pages/Compose.tsx';
 import { DevicesPage } from './pages/Devices.tsx';
+import { ExpenseFormPage, ExpensePage, SettlePage } from './pages/Expenses.tsx';
+import { FamilyPage, LinkFamilyPage } from './pages/Family.tsx';
+import { FeedPage } from './pages/Feed.tsx';
+import { FriendQrPage } from './pages/FriendQr.tsx';
+import { FriendRequestsPage } from './pages/FriendRequests.tsx';
+import { FriendsPage } from './pages/Friends.tsx';
+import { FundFormPage } from './pages/GroupFund.tsx';
+import { GroupHomePage } from './pages/GroupHome.tsx';
+import { GroupsPage, NewGroupPage } from './pages/Groups.tsx';
 import { HistoryPage } from './pages/History.tsx';
+import { IouPage, IousPage, NewIouPage } from './pages/Ious.tsx';
 import { LoginPage, RegisterPage } from './pages/Login.tsx';
 import { MePage } from './pages/Me.tsx';
 import { NotFoundPage } from './pages/NotFound.tsx';
 import { NotificationsPage } from './pages/Notifications.tsx';
 import { PendingPage } from './pages/Pending.tsx';
 import { PinPage } from './pages/Pin.tsx';
+import { PostPage } from './pages/Post.tsx';
+import { PrivacyPage } from './pages/Privacy.tsx';
 import { ReceiptPage } from './pages/Receipt.tsx';
 import { ReceivePage } from './pages/Receive.tsx';
+import { RedPacketPage } from './pages/RedPacket.tsx';
+import { RedPacketsPage } from './pages/RedPackets.tsx';
+import { SendRedPacketPage } from './pages/SendRedPacket.tsx';
 import { StatementPage } from './pages/Statement.tsx';
 import { TopUpPage } from './pages/TopUp.tsx';
 import { TransactionPage } from './pages/Transaction.tsx';
 import { TransferPage } from './pages/Transfer.tsx';
+import { UserProfilePage } from './pages/UserProfile.tsx';
 import { VerifyPage } from './pages/Verify.tsx';
 import { WalletPage } from './pages/Wallet.tsx';
 import { WithdrawPage } from './pages/Withdraw.tsx';
@@ -113,8 +132,8 @@ export function App() {
                 <Route element={<RequireAuth />}>
                   <Route element={<TabLayout />}>
                     <Route index element={<WalletPage />} />
-                    <Route path="/feed" element={<ComingSoonPage kind="feed" />} />
-                    <Route path="/friends" element={<ComingSoonPage kind="friends" />} />
+                    <Route path="/feed" element={<FeedPage />} />
+                    <Route path="/friends" element={<FriendsPage />} />
                     <Route path="/me" element={<MePage />} />
                   </Route>
                   <Route path="/topup" element={<TopUpPage />} />
@@ -130,6 +149,36 @@ export function App() {
                   <Route path="/me/verify" element={<VerifyPage />} />
                   <Route path="/me/pin" element={<PinPage />} />
                   <Route path="/me/devices" element={<DevicesPage />} />
+                  <Route path="/friends/requests" element={<FriendRequestsPage />} />
+                  <Route path="/friends/add" element={<AddFriendPage />} />
+                  <Route path="/friends/qr" element={<FriendQrPage />} />
+                  <Route path="/friends/blocked" element={<BlockedPage />} />
+                  <Route path="/friends/privacy" element={<PrivacyPage />} />
+                  <Route path="/users/:id" element={<UserProfilePage />} />
+                  <Route path="/posts/new" element={<ComposePage />} />
+                  <Route path="/posts/:id" element={<PostPage />} />
+                  <Route path="/groups" element={<GroupsPage />} />
+                  <Route path="/groups/new" element={<NewGroupPage />} />
+                  <Route path="/groups/:id" element={<GroupHomePage />} />
+                  <Route
+                    path="/groups/:id/fund/contribute"
+                    element={<FundFormPage mode="contribute" />}
+                  />
+                  <Route path="/groups/:id/fund/spend" element={<FundFormPage mode="spend" />} />
+                  <Route path="/groups/:id/collections/new" element={<NewCollectionPage />} />
+                  <Route path="/collections/:id" element={<CollectionPage />} />
+                  <Route path="/groups/:id/expenses/new" element={<ExpenseFormPage />} />
+                  <Route path="/groups/:id/settle" element={<SettlePage />} />
+                  <Route path="/expenses/:id" element={<ExpensePage />} />
+                  <Route path="/expenses/:expenseId/edit" element={<ExpenseFormPage />} />
+                  <Route path="/family" element={<FamilyPage />} />
+                  <Route path="/family/new" element={<LinkFamilyPage />} />
+                  <Route path="/ious" element={<IousPage />} />
+                  <Route path="/ious/new" element={<NewIouPage />} />
+                  <Route path="/ious/:id" element={<IouPage />} />
+                  <Route path="/red-packets" element={<RedPacketsPage />} />
+                  <Route path="/red-packets/new" element={<SendRedPacketPage />} />
+                  <Route path="/red-packets/:id" element={<RedPacketPage />} />
                 </Route>
                 <Route path="*" element={<NotFoundPage />} />
               </Route>

@@ -22,6 +22,11 @@ export function errorMessage(
       if (field === 'idNumber' && typeof p.reason === 'string') {
         return t(`errors.idNumber.${p.reason}`, { defaultValue: t('errors.fields.idNumber') });
       }
+      // An uploaded photo or video the server refused: too large, HEIC, not a picture…
+      if (field === 'body' && typeof p.reason === 'string') {
+        const max = typeof p.maxBytes === 'number' ? Math.round(p.maxBytes / 1048576) : undefined;
+        return t(`errors.media.${p.reason}`, { defaultValue: t('errors.media.default'), max });
+      }
       if (field) return t(`errors.fields.${field}`, { defaultValue: t('errors.validation_error') });
       return t('errors.validation_error');
     }

@@ -1,6 +1,7 @@
 import {
   createContext,
   type ReactNode,
+  useCallback,
   useContext,
   useEffect,
   useMemo,
@@ -12,6 +13,7 @@ import { amountOf, api, type Notification } from './api.ts';
 import { useAuth } from './auth.tsx';
 import { walletChanged } from './events.ts';
 import { formatMoney } from './money.ts';
+import { social } from './pages/social-api.ts';
 import { useToast } from './toast.tsx';
 
 interface NotificationState {
@@ -19,13 +21,31 @@ interface NotificationState {
   setUnread: (n: number) => void;
   /** Notifications that arrived over the live stream since the page loaded, newest first. */
   live: Notification[];
+  /** Friend requests waiting for my answer (the Friends tab's badge). */
+  friendRequests: number;
+  /** Counts the waiting friend requests again (after answering one). */
+  refreshFriendRequests: () => void;
 }
 
 const NotificationContext = createContext<NotificationState>({
   unread: 0,
   setUnread: () => {},
   live: [],
+  friendRequests: 0,
+  refreshFriendRequests: () => {},
 });
+
+/** Requests counted for the badge; more show as "99+". */
+const REQUESTS_COUNTED = 100;
+
+/** The other person a notification is about, whichever field its kind names them in. */
+export function nameOf(n: Notification): string | undefined {
+  for (const key of ['fromNickname', 'byNickname', 'nickname']) {
+    const value = n.data[key];
+    if (typeof value === 'string' && value) return value;
+  }
+  return undefined;
+}
 
 /**
  * Keeps the unread count current: fetched once, then pushed by the server over Server-Sent
@@ -38,7 +58,14 @@ export function NotificationProvider({ children }: { children: ReactNode }) {
   const toast = useToast();
   const [unread, setUnread] = useState(0);
   const [live, setLive] = useState<Notification[]>([]);
+  const [friendRequests, setFriendRequests] = useState(0);
   const userId = me?.id;
+  const refreshFriendRequests = useCallback(() => {
+    social.incomingRequests(undefined, REQUESTS_COUNTED).then(
+      (page) => setFriendRequests(page.items.length + (page.nextCursor ? 1 : 0)),
+      () => {},
+    );
+  }, []);
   // The stream lives as long as the session; messages use the language of the moment they arrive.
   const say = useRef({ t, toast, lang: i18n.language });
   say.current = { t, toast, lang: i18n.language };
@@ -47,8 +74,10 @@ export function NotificationProvider({ children }: { children: ReactNode }) {
     if (!userId) {
       setUnread(0);
       setLive([]);
+      setFriendRequests(0);
       return;
     }
+    refreshFriendRequests();
     let closed = false;
     api.unreadCount().then(
       (r) => !closed && setUnread(r.unread),
@@ -60,6 +89,7 @@ export function NotificationProvider({ children }: { children: ReactNode }) {
         const n = JSON.parse((e as MessageEvent<string>).data) as Notification;
         setLive((list) => (list.some((x) => x.id === n.id) ? list : [n, ...list].slice(0, 50)));
         if (n.kind.startsWith('transfer.') || n.kind.startsWith('redpacket.')) walletChanged();
+        if (n.kind.startsWith('friend.')) refreshFriendRequests();
         const amount = amountOf(n);
         const currency = typeof n.data.currency === 'string' ? n.data.currency : 'CNY';
         const { t: tr, toast: show, lang } = say.current;
@@ -67,6 +97,7 @@ export function NotificationProvider({ children }: { children: ReactNode }) {
           tr(`notifications.toast.${n.kind}`, {
             defaultValue: tr('notifications.toast.default'),
             amount: amount === undefined ? '' : formatMoney(amount, currency, lang),
+            name: nameOf(n) ?? tr('notifications.someone'),
           }),
           'success',
         );
@@ -86,9 +117,12 @@ export function NotificationProvider({ children }: { children: ReactNode }) {
       closed = true;
       source.close();
     };
-  }, [userId]);
+  }, [userId, refreshFriendRequests]);
 
-  const value = useMemo(() => ({ unread, setUnread, live }), [unread, live]);
+  const value = useMemo(
+    () => ({ unread, setUnread, live, friendRequests, refreshFriendRequests }),
+    [unread, live, friendRequests, refreshFriendRequests],
+  );
   return <NotificationContext.Provider value={value}>{children}</NotificationContext.Provider>;
 }
 

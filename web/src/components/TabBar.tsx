@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { NavLink } from 'react-router';
+import { useNotifications } from '../notifications.tsx';
 import { FeedIcon, FriendsIcon, MeIcon, WalletIcon } from './icons.tsx';
 
 const TABS = [
@@ -11,14 +12,30 @@ const TABS = [
 
 export function TabBar() {
   const { t } = useTranslation();
+  const { friendRequests } = useNotifications();
   return (
     <nav className="tabbar" aria-label={t('tabs.label')}>
-      {TABS.map(({ to, key, Icon }) => (
-        <NavLink key={key} to={to} end={to === '/'} className="tab">
-          <Icon size={24} />
-          <span>{t(`tabs.${key}`)}</span>
-        </NavLink>
-      ))}
+      {TABS.map(({ to, key, Icon }) => {
+        const badge = key === 'friends' ? friendRequests : 0;
+        return (
+          <NavLink key={key} to={to} end={to === '/'} className="tab">
+            <span className="tab-icon">
+              <Icon size={24} />
+              {badge > 0 && (
+                <span className="badge tab-badge" data-testid={`${key}-badge`} aria-hidden="true">
+                  {badge > 99 ? '99+' : badge}
+                </span>
+              )}
+            </span>
+            <span>{t(`tabs.${key}`)}</span>
+            {badge > 0 && (
+              <span className="visually-hidden">
+                {t('friends.requestsWaiting', { count: badge })}
+              </span>
+            )}
+          </NavLink>
+        );
+      })}
     </nav>
   );
 }

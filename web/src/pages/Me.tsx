@@ -11,6 +11,8 @@ import {
   QrIcon,
   ShieldIcon,
 } from '../components/icons.tsx';
+import { FamilyIcon, IouIcon } from '../components/money-ui.tsx';
+import { GroupIcon } from '../components/social-icons.tsx';
 import { ConfirmSheet } from '../components/ui.tsx';
 import { currentLanguage, setLanguage } from '../i18n/index.ts';
 import { NotificationBell } from './Wallet.tsx';
@@ -41,6 +43,25 @@ export function MePage() {
           {me.verified ? t('me.verified') : t('me.unverified')}
         </span>
       </section>
+
+      <nav className="card menu" aria-label={t('me.moneyWithOthers')}>
+        <Link to="/groups" className="menu-item">
+          <GroupIcon />
+          <span className="menu-label">{t('groups.title')}</span>
+          <span className="menu-value">{t('me.groupsHint')}</span>
+          <ChevronIcon size={18} />
+        </Link>
+        <Link to="/family" className="menu-item">
+          <FamilyIcon />
+          <span className="menu-label">{t('family.title')}</span>
+          <ChevronIcon size={18} />
+        </Link>
+        <Link to="/ious" className="menu-item">
+          <IouIcon />
+          <span className="menu-label">{t('iou.title')}</span>
+          <ChevronIcon size={18} />
+        </Link>
+      </nav>
 
       <nav className="card menu" aria-label={t('me.settings')}>
         <Link to="/me/verify" className="menu-item">

@@ -13,7 +13,7 @@ import {
 import { EmptyState, ErrorText, Loading, PageHeader } from '../components/ui.tsx';
 import { errorMessage } from '../errors.ts';
 import { useFormat } from '../format.ts';
-import { useNotifications } from '../notifications.tsx';
+import { nameOf, useNotifications } from '../notifications.tsx';
 
 function NotificationIcon({ kind }: { kind: string }) {
   if (kind === 'transfer.awaiting_acceptance') return <ClockIcon size={20} />;
@@ -28,15 +28,40 @@ function transferIdOf(n: Notification): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
+function text(n: Notification, key: string): string | undefined {
+  const value = n.data[key];
+  return typeof value === 'string' && value ? value : undefined;
+}
+
+/** The screen a notification opens: the transfer, envelope, post, requests or the person. */
+function hrefOf(n: Notification): string | undefined {
+  const transferId = transferIdOf(n);
+  if (transferId) return `/transactions/${transferId}`;
+  const packetId = text(n, 'redPacketId') ?? text(n, 'packetId');
+  if (n.kind.startsWith('redpacket.') && packetId) return `/red-packets/${packetId}`;
+  const postId = text(n, 'postId');
+  if (n.kind.startsWith('post.') && postId) return `/posts/${postId}`;
+  if (n.kind === 'friend.request') return '/friends/requests';
+  const userId = text(n, 'userId');
+  if (n.kind === 'friend.accepted' && userId) return `/users/${userId}`;
+  return undefined;
+}
+
+/** The second line: who, and what they said (a note, a greeting, a message, a comment). */
+function detailOf(n: Notification): string | undefined {
+  return text(n, 'note') ?? text(n, 'greeting') ?? text(n, 'message') ?? text(n, 'excerpt');
+}
+
 /**
- * Notifications carry the sender's id, not their name; the names come from the transactions
- * (which the receiver may see), fetched once per transfer.
+ * Notifications written before they carried the sender's name (`fromNickname`) get it from the
+ * transaction (which the receiver may see), fetched once per transfer.
  */
 function useSenderNames(items: Notification[]): Map<string, string> {
   const [names, setNames] = useState(new Map<string, string>());
   const asked = useRef(new Set<string>());
   useEffect(() => {
     const ids = items
+      .filter((n) => nameOf(n) === undefined)
       .map(transferIdOf)
       .filter((id): id is string => id !== undefined && !asked.current.has(id))
       .slice(0, 20);
@@ -140,10 +165,11 @@ export function NotificationsPage() {
         <ul className="card notification-list">
           {items.map((n) => {
             const transferId = transferIdOf(n);
+            const href = hrefOf(n);
             const amount = amountOf(n);
             const currency = typeof n.data.currency === 'string' ? n.data.currency : 'CNY';
-            const note = typeof n.data.note === 'string' ? n.data.note : undefined;
-            const name = transferId ? names.get(transferId) : undefined;
+            const note = detailOf(n);
+            const name = nameOf(n) ?? (transferId ? names.get(transferId) : undefined);
             const body = (
               <>
                 <span
@@ -157,12 +183,18 @@ export function NotificationsPage() {
                     {t(`notifications.kind.${n.kind}`, {
                       defaultValue: t('notifications.kind.default'),
                       amount: amount === undefined ? '' : f.money(amount, currency),
+                      name: name ?? t('notifications.someone'),
                     })}
                   </span>
                   <span className="notif-sub">
-                    {name ? t('notifications.from', { name }) : null}
-                    {name && note ? ' · ' : null}
-                    {note ? t('notifications.note', { note }) : null}
+                    {/* Other kinds name the person in their title already. */}
+                    {name && transferId ? t('notifications.from', { name }) : null}
+                    {name && transferId && note ? ' · ' : null}
+                    {note
+                      ? transferId
+                        ? t('notifications.note', { note })
+                        : t('notifications.quote', { text: note })
+                      : null}
                   </span>
                   <time className="notif-time" dateTime={n.createdAt}>
                     {f.shortDateTime(n.createdAt)}
@@ -177,8 +209,8 @@ export function NotificationsPage() {
             );
             return (
               <li key={n.id} className={n.read ? 'notif' : 'notif notif-unread'}>
-                {transferId ? (
-                  <Link to={`/transactions/${transferId}`} className="notif-link">
+                {href ? (
+                  <Link to={href} className="notif-link">
                     {body}
                   </Link>
                 ) : (

@@ -1,15 +1,7 @@
 import { type ChangeEvent, type FormEvent, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import {
-  ApiError,
-  api,
-  MoneySubmission,
-  money,
-  type Transfer,
-  type TransferInput,
-  type Visibility,
-} from '../api.ts';
+import { ApiError, api, MoneySubmission, money, type Transfer, type Visibility } from '../api.ts';
 import { useAuth, useMe } from '../auth.tsx';
 import { CloseIcon, QrIcon, ShieldIcon } from '../components/icons.tsx';
 import { PinSheet } from '../components/PinPad.tsx';
@@ -20,10 +12,18 @@ import { maskPhone, useFormat } from '../format.ts';
 import { useAsync } from '../hooks.ts';
 import { parseAmount } from '../money.ts';
 import { decodeQrImage, parseReceiveLink, type ReceiveTarget } from '../qr.ts';
+import { payableFamilyLinks } from './Family.tsx';
 import { validPhone } from './Login.tsx';
+import type { FamilyTransferInput } from './money-api.ts';
 
 const VISIBILITIES: Visibility[] = ['public', 'friends', 'private'];
 const TRANSFER_ERRORS = { not_found: 'transfer.errors.noReceiver' } as const;
+const FAMILY_ERRORS = {
+  ...TRANSFER_ERRORS,
+  limit_exceeded: 'family.errors.overLimit',
+  insufficient_funds: 'family.errors.payerShort',
+  conflict: 'family.errors.ended',
+} as const;
 
 export interface ReceiptState {
   transfer: Transfer;
@@ -51,13 +51,18 @@ export function TransferPage() {
   const [fieldErrors, setFieldErrors] = useState<{ phone?: string; amount?: string }>({});
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const [pinFor, setPinFor] = useState<TransferInput | null>(null);
+  const [pinFor, setPinFor] = useState<FamilyTransferInput | null>(null);
+  // Members of a family link may pay from the payer's wallet, within this month's limit.
+  const family = useAsync(() => payableFamilyLinks(), []);
+  const [familyLinkId, setFamilyLinkId] = useState(params.get('family') ?? '');
+  const familyLink = family.data?.find((l) => l.id === familyLinkId);
+  const sourceId = useId();
   const wallet = useAsync(() => api.wallet(), [], { refreshOnWalletChange: true });
   const available = wallet.data?.balances.find((b) => b.currency === 'CNY')?.available;
 
   const receiverLabel = target ? target.name || t('transfer.qrReceiver') : maskPhone(phone);
 
-  const send = async (body: TransferInput): Promise<void> => {
+  const send = async (body: FamilyTransferInput): Promise<void> => {
     const transfer = await money.transfer(submission.current, body);
     walletChanged();
     const state: ReceiptState = { transfer, receiverLabel };
@@ -73,12 +78,13 @@ export function TransferPage() {
     if (!parsed.ok) errors.amount = amountErrorMessage(t, parsed.error);
     setFieldErrors(errors);
     if (Object.keys(errors).length || !parsed.ok) return;
-    const body: TransferInput = {
+    const body: FamilyTransferInput = {
       to: target ? { userId: target.userId } : { phone: phone.replace(/[\s-]/g, '') },
       amount: parsed.value,
       visibility,
       ...(note.trim() ? { note: note.trim() } : {}),
-      ...(waitForAcceptance ? { requireAcceptance: true } : {}),
+      ...(waitForAcceptance && !familyLink ? { requireAcceptance: true } : {}),
+      ...(familyLink ? { fundingSource: { familyLinkId: familyLink.id } } : {}),
     };
     if (me.hasPin) {
       setPinFor(body);
@@ -88,7 +94,7 @@ export function TransferPage() {
     try {
       await send(body);
     } catch (err) {
-      setError(errorMessage(t, err, TRANSFER_ERRORS));
+      setError(errorMessage(t, err, familyLink ? FAMILY_ERRORS : TRANSFER_ERRORS));
       setBusy(false);
     }
   };
@@ -101,7 +107,7 @@ export function TransferPage() {
     } catch (err) {
       if (err instanceof ApiError && err.code === 'pin_invalid') return errorMessage(t, err);
       setPinFor(null);
-      setError(errorMessage(t, err, TRANSFER_ERRORS));
+      setError(errorMessage(t, err, familyLink ? FAMILY_ERRORS : TRANSFER_ERRORS));
       if (err instanceof ApiError && err.code === 'pin_required') void refresh();
       return null;
     }
@@ -201,6 +207,52 @@ export function TransferPage() {
             />
           </div>
         )}
+        {family.data && family.data.length > 0 && (
+          <fieldset className="field">
+            <legend id={sourceId}>{t('family.payFrom')}</legend>
+            <div className="source-choices">
+              <label className={`source-choice${familyLink ? '' : ' source-choice-on'}`}>
+                <input
+                  type="radio"
+                  name="source"
+                  value=""
+                  checked={!familyLink}
+                  onChange={() => setFamilyLinkId('')}
+                />
+                <span className="source-main">
+                  <span className="source-name">{t('family.myWallet')}</span>
+                  {available !== undefined && (
+                    <span className="source-sub">
+                      {t('transfer.available', { amount: f.money(available) })}
+                    </span>
+                  )}
+                </span>
+              </label>
+              {family.data.map((l) => (
+                <label
+                  key={l.id}
+                  className={`source-choice${familyLink?.id === l.id ? ' source-choice-on' : ''}`}
+                >
+                  <input
+                    type="radio"
+                    name="source"
+                    value={l.id}
+                    checked={familyLink?.id === l.id}
+                    onChange={() => setFamilyLinkId(l.id)}
+                  />
+                  <span className="source-main">
+                    <span className="source-name">
+                      {t('family.accountOf', { name: l.payerNickname })}
+                    </span>
+                    <span className="source-sub">
+                      {t('family.remaining', { amount: f.money(l.remainingThisMonth, l.currency) })}
+                    </span>
+                  </span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        )}
         <AmountInput
           label={t('transfer.amount')}
           value={amount}
@@ -210,9 +262,13 @@ export function TransferPage() {
           }}
           error={fieldErrors.amount}
           hint={
-            available !== undefined
-              ? t('transfer.available', { amount: f.money(available) })
-              : undefined
+            familyLink
+              ? t('family.remaining', {
+                  amount: f.money(familyLink.remainingThisMonth, familyLink.currency),
+                })
+              : available !== undefined
+                ? t('transfer.available', { amount: f.money(available) })
+                : undefined
           }
         />
         <Field label={t('transfer.note')}>
@@ -245,18 +301,20 @@ export function TransferPage() {
           </div>
           <p className="field-hint">{t(`visibility.${visibility}Hint`)}</p>
         </fieldset>
-        <label className="check">
-          <input
-            type="checkbox"
-            name="requireAcceptance"
-            checked={waitForAcceptance}
-            onChange={(e) => setWaitForAcceptance(e.target.checked)}
-          />
-          <span>
-            <span className="check-label">{t('transfer.waitForAcceptance')}</span>
-            <span className="field-hint">{t('transfer.waitForAcceptanceHint')}</span>
-          </span>
-        </label>
+        {!familyLink && (
+          <label className="check">
+            <input
+              type="checkbox"
+              name="requireAcceptance"
+              checked={waitForAcceptance}
+              onChange={(e) => setWaitForAcceptance(e.target.checked)}
+            />
+            <span>
+              <span className="check-label">{t('transfer.waitForAcceptance')}</span>
+              <span className="field-hint">{t('transfer.waitForAcceptanceHint')}</span>
+            </span>
+          </label>
+        )}
         {error && <ErrorText>{error}</ErrorText>}
         <button type="submit" className="button button-primary button-block" disabled={busy}>
           {busy ? t('common.processing') : t('transfer.submit')}
@@ -270,7 +328,11 @@ export function TransferPage() {
       <PinSheet
         open={pinFor !== null}
         title={t('pin.enterTitle')}
-        summary={t('transfer.pinSummary', { name: receiverLabel })}
+        summary={
+          familyLink
+            ? t('family.pinPay', { name: receiverLabel, payer: familyLink.payerNickname })
+            : t('transfer.pinSummary', { name: receiverLabel })
+        }
         amount={pinFor ? f.money(pinFor.amount) : undefined}
         onComplete={onPin}
         onClose={() => setPinFor(null)}
