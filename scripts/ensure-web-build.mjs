@@ -26,6 +26,8 @@ if (!existsSync(built) || statSync(built).mtimeMs < newest(web)) {
     {
       stdio: 'inherit',
       cwd: root,
+      // Under a test runner NODE_ENV=test would give React's development build.
+      env: { ...process.env, NODE_ENV: 'production' },
     },
   );
 }

@@ -1,11 +1,4 @@
-/**
- * What the social and red-envelope browser tests share: the built web app served by the real
- * server on the test database, a headless Chromium, pages in the phone's size, screenshots
- * (`HEBAO_SCREENSHOTS=1` writes docs/screenshots/<screen>.<lang>.png), and a few steps.
- * `HEBAO_CHROMIUM` points at another Chromium binary (default /usr/bin/chromium).
- */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,46 +20,10 @@ export const SCENARIO_TIMEOUT = 120_000;
 
 export type Lang = 'zh-CN' | 'en';
 
-/** Builds web/dist unless it is newer than every source file under web/ (like `npm start`). */
+/** test/support/global-setup.ts builds web/dist once per run, before any test file starts. */
 function ensureWebBuild(): void {
-  const newest = (dir: string): number => {
-    let latest = 0;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name === 'dist' || entry.name === 'node_modules') continue;
-      const full = path.join(dir, entry.name);
-      latest = Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
-    }
-    return latest;
-  };
-  const built = path.join(WEB, 'dist', 'index.html');
-  const fresh = () => existsSync(built) && statSync(built).mtimeMs >= newest(WEB);
-  if (fresh()) return;
-  // Browser test files run in parallel workers: one builds while the others wait, since a build
-  // empties web/dist first and a server started meanwhile would serve no app.
-  const lock = path.join(tmpdir(), `hebao-web-build-${ROOT.replaceAll(path.sep, '_')}.lock`);
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // A lock left by a killed run is old; take it over.
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000)
-        rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`gave up waiting for ${lock}`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-    }
-  }
-  try {
-    if (fresh()) return;
-    execFileSync(
-      process.execPath,
-      [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', WEB],
-      // Vitest sets NODE_ENV=test, which would give React's development build.
-      { cwd: ROOT, stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } },
-    );
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
+  if (!existsSync(path.join(WEB, 'dist', 'index.html'))) {
+    throw new Error('web/dist is missing: the test run builds it in its global set-up');
   }
 }
 

@@ -1,14 +1,4 @@
-/**
- * The web app end to end, in a real Chromium against the real server on the test database:
- * two users in two browser contexts sign up, verify, set a PIN on the keypad, top up, send money
- * (with the PIN sheet), see the receipt, the history with its chart, the live notification badge,
- * accept a transfer that waits for them; then the same app in English shows an English error.
- *
- * `HEBAO_SCREENSHOTS=1` also writes docs/screenshots/<screen>.<lang>.png (390×844).
- * `HEBAO_CHROMIUM` points at another Chromium binary (default /usr/bin/chromium).
- */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,29 +15,11 @@ const VIEWPORT = { width: 390, height: 844 };
 const PASSWORD = 'lotus-pond-2024';
 const PIN = '258036';
 
-/** Builds web/dist unless it is newer than every source file under web/ (like `npm start`). */
+/** test/support/global-setup.ts builds web/dist once per run, before any test file starts. */
 function ensureWebBuild(): void {
-  const newest = (dir: string): number => {
-    let latest = 0;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name === 'dist' || entry.name === 'node_modules') continue;
-      const full = path.join(dir, entry.name);
-      latest = Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
-    }
-    return latest;
-  };
-  const built = path.join(WEB, 'dist', 'index.html');
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(WEB)) return;
-  execFileSync(
-    process.execPath,
-    [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', WEB],
-    {
-      cwd: ROOT,
-      stdio: 'pipe',
-      // Vitest sets NODE_ENV=test, which would give React's development build.
-      env: { ...process.env, NODE_ENV: 'production' },
-    },
-  );
+  if (!existsSync(path.join(WEB, 'dist', 'index.html'))) {
+    throw new Error('web/dist is missing: the test run builds it in its global set-up');
+  }
 }
 
 let t: TestApp;

@@ -1,7 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../src/db/migrate.ts';
 import { createPool } from '../../src/db/pool.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,6 +18,12 @@ declare module 'vitest' {
  * TEST_PG_URL names another server. Each run gets a fresh database, dropped at the end.
  */
 export default async function setup(project: TestProject) {
+  // Once, before any worker starts: browser test files in parallel workers would otherwise
+  // build web/dist at the same moment, and a server started mid-build serves no app.
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'ensure-web-build.mjs')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   const serverUrl = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const admin = new pg.Client({ connectionString: serverUrl });
   try {
