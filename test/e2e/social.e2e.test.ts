@@ -152,7 +152,7 @@ describe('friends and the feed', () => {
     const viewer = b.getByRole('dialog', { name: '第 1/1 张' });
     await viewer.getByRole('img').waitFor();
     await b.keyboard.press('Escape');
-    await post.getByRole('link', { name: '0 条评论' }).click();
+    await post.getByRole('link', { name: '评论 0' }).click();
     await b.getByLabel('写评论').fill('好美！下次带上我');
     await b.getByRole('button', { name: '发送' }).click();
     await b.getByRole('heading', { name: '1 条评论' }).waitFor();

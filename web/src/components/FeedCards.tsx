@@ -266,12 +266,10 @@ export function PostCard({
             <span className="post-count">{post.likeCount ?? 0}</span>
           </button>
           {linkComments ? (
-            <Link to={`/posts/${post.id}`} className="post-action" aria-label={comments}>
+            <Link to={`/posts/${post.id}`} className="post-action">
               <CommentIcon size={20} />
-              <span aria-hidden="true">{t('post.comment')}</span>
-              <span className="post-count" aria-hidden="true">
-                {post.commentCount ?? 0}
-              </span>
+              <span>{t('post.comment')}</span>
+              <span className="post-count">{post.commentCount ?? 0}</span>
             </Link>
           ) : (
             <span className="post-action post-action-static">
