@@ -1,9 +1,12 @@
 /**
  * Group money, family accounts and IOUs in a real Chromium. The organiser of a group starts a
  * collection (AA 收款) in the web app; a member opens it and pays their share with the PIN;
- * both see it paid and the organiser's wallet holds the money. Then the money screens of a
- * group with some history (fund, collections, shared expenses), a family account and an IOU
- * are opened and checked; with `HEBAO_SCREENSHOTS=1` they are saved in Chinese and English.
+ * both see it paid and the organiser's wallet holds the money. A member records a shared
+ * expense with its live split preview, the other settles up with the PIN, and a family member
+ * pays from the payer's wallet on the transfer form (and is refused over the limit). Then the
+ * money screens of a group with some history (fund, collections, shared expenses), a family
+ * account and an IOU are opened and checked; with `HEBAO_SCREENSHOTS=1` they are saved in
+ * Chinese and English.
  * Users, friendships and the history are set up through the API, where they are not under test.
  */
 import type { Page } from 'playwright-core';
@@ -61,6 +64,7 @@ describe('group money in the browser', () => {
     await a.getByText('1 人每人付 ¥25.00，共 ¥25.00').waitFor();
     await a.getByRole('button', { name: '发起收款' }).click();
     await a.getByRole('heading', { name: '周五聚餐' }).waitFor();
+    const collectionId = new URL(a.url()).pathname.split('/').at(-1)!;
     await poll(() => a.getByTestId('collection-count').textContent()).toBe('已付 0/1 人');
 
     // --- Bob opens it from the group and pays his share with the PIN.
@@ -93,12 +97,91 @@ describe('group money in the browser', () => {
     await poll(() => a.getByTestId('balance-available').textContent()).toBe('¥125.00');
 
     // A second payment of the same share moves nothing.
-    const again = await api(h.t).call('POST', `/api/v1/collections/${group.id}/payments`, {
+    const again = await api(h.t).call('POST', `/api/v1/collections/${collectionId}/payments`, {
       user: bob,
       body: { pin: PIN },
     });
-    expect(again.statusCode).toBe(404);
+    expect(again.statusCode).toBe(409);
+    expect(again.json().reason).toBe('already_paid');
     expect(await balance(bob)).toBe(7_500);
+  });
+
+  it('records a shared expense with a live split, settles up with the PIN, pays from a family account', {
+    timeout: SCENARIO_TIMEOUT,
+  }, async () => {
+    const { user, balance } = api(h.t);
+    const alice = await user({ nickname: '荷花', pin: PIN, balance: 100_000 });
+    const bob = await user({ nickname: '阿波', pin: PIN, balance: 100_000 });
+    const carol = await user({ nickname: '小满', pin: PIN, balance: 100_000 });
+    await befriend(h.t, alice, bob);
+    await befriend(h.t, alice, carol);
+    await befriend(h.t, bob, carol);
+    const g = await post(alice, '/api/v1/groups', { name: '周末羽毛球', memberIds: [bob.id] });
+
+    // --- Bob paid ¥90 for a barbecue, two shares his and one Alice's; the preview shows ¥30 hers.
+    const b = await h.newPage();
+    await logIn(b, bob);
+    await b.goto(`/groups/${g.id}?tab=expenses`);
+    await b.getByText('还没有账目').waitFor();
+    await b.getByRole('link', { name: '记一笔' }).click();
+    await b.getByLabel('说明').fill('烧烤');
+    await b.getByLabel('金额', { exact: true }).fill('90');
+    await b.getByRole('radio', { name: '按份数' }).check();
+    await b.getByLabel('阿波 的份数').fill('2');
+    await poll(() => b.getByTestId(`owed-${alice.id}`).textContent()).toBe('¥30.00');
+    await poll(() => b.getByTestId(`owed-${bob.id}`).textContent()).toBe('¥60.00');
+    await b.getByRole('button', { name: '保存' }).click();
+    await b.getByTestId('expenses').getByText('烧烤').waitFor();
+    await poll(() => b.getByTestId('my-net').textContent()).toBe('别人共欠你 ¥30.00');
+
+    // --- Alice settles up from the balances: the suggested ¥30, confirmed with her PIN.
+    const a = await h.newPage();
+    await logIn(a, alice);
+    await a.goto(`/groups/${g.id}?tab=expenses`);
+    await poll(() => a.getByTestId('my-net').textContent()).toBe('你共欠 ¥30.00');
+    await a.getByRole('link', { name: '去结清' }).click();
+    await a.getByRole('button', { name: '付款结清' }).click();
+    await a.getByRole('dialog').getByText('与 阿波 结清').waitFor();
+    await pressPin(a, PIN);
+    await poll(() => a.getByTestId('my-net').textContent()).toBe('你已经结清了');
+    expect(await balance(alice)).toBe(100_000 - 3_000);
+    expect(await balance(bob)).toBe(100_000 + 3_000);
+
+    // --- Alice pays for Carol (¥200 a month); Carol pays Bob from it on the transfer form.
+    await post(alice, '/api/v1/family/links', {
+      memberUserId: carol.id,
+      monthlyLimit: 20_000,
+      relation: 'child',
+      pin: PIN,
+    });
+    const c = await h.newPage();
+    await logIn(c, carol);
+    await c.getByRole('link', { name: '我的', exact: true }).click();
+    await c.getByRole('link', { name: /亲情账户/ }).click();
+    await c.getByText('本月还剩 ¥200.00').waitFor();
+    await c.getByRole('link', { name: '用它付款' }).click();
+    await c.getByLabel('收款人手机号').fill(bob.phone);
+    expect(await c.getByRole('radio', { name: /荷花 的亲情账户/ }).isChecked()).toBe(true);
+    await c.getByLabel('转账金额').fill('50');
+    await c.getByRole('button', { name: '转账', exact: true }).click();
+    await c
+      .getByRole('dialog')
+      .getByText(/由 荷花 的亲情账户支付/)
+      .waitFor();
+    await pressPin(c, PIN);
+    await c.getByRole('heading', { name: '转账成功' }).waitFor();
+    expect(await balance(carol)).toBe(100_000);
+    expect(await balance(alice)).toBe(100_000 - 3_000 - 5_000);
+    // Over what is left this month: refused, in words, and nothing moves.
+    await c.goto('/family');
+    await c.getByText('本月还剩 ¥150.00').waitFor();
+    await c.getByRole('link', { name: '用它付款' }).click();
+    await c.getByLabel('收款人手机号').fill(bob.phone);
+    await c.getByLabel('转账金额').fill('150.01');
+    await c.getByRole('button', { name: '转账', exact: true }).click();
+    await pressPin(c, PIN);
+    await c.getByText('超出亲情账户本月剩余额度').waitFor();
+    expect(await balance(alice)).toBe(100_000 - 3_000 - 5_000);
   });
 
   it('shows a group with history, a family account and an IOU (and saves screenshots)', {
@@ -209,7 +292,7 @@ const TEXT = {
     members: '群成员（4）',
     treasurer: '管理员',
     fund: '¥330.00',
-    fundEntry: '荷花 支出给 阿波',
+    fundEntry: '我 支出给 阿波',
     collection: '已付 1/3 人',
     balances: '欠款情况',
     simplify: '简化债务',
@@ -223,7 +306,7 @@ const TEXT = {
     members: '4 members',
     treasurer: 'Treasurer',
     fund: '¥330.00',
-    fundEntry: '荷花 paid 阿波',
+    fundEntry: 'You paid 阿波',
     collection: '1 of 3 paid',
     balances: 'Balances',
     simplify: 'Simplify debts',

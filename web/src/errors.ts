@@ -38,6 +38,11 @@ export function errorMessage(
       return typeof p.lockedUntil === 'string'
         ? t('errors.pin_locked_until', { time: formatTime(p.lockedUntil) })
         : t('errors.pin_locked');
+    case 'conflict':
+      // A conflict that says why (a collection share already paid…) has its own message.
+      return typeof p.reason === 'string'
+        ? t(`errors.conflictReasons.${p.reason}`, { defaultValue: t('errors.conflict') })
+        : t('errors.conflict');
     default:
       return t(`errors.${error.code}`, { defaultValue: t('errors.unknown') });
   }

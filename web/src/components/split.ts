@@ -9,7 +9,7 @@
  * Equal, shares and percent round down, then give the k leftover units to the k largest
  * remainders (ties to the lower user id). BigInt, because total × weight can pass 2^53.
  */
-import type { SplitMethod } from '../pages/money-api.ts';
+export type SplitMethod = 'equal' | 'exact' | 'shares' | 'percent';
 
 export const BASIS_POINTS = 10_000;
 export const MAX_SHARES = 1_000_000;
@@ -83,22 +83,23 @@ export function previewSplit(
     }
     return { owed, problem: null };
   }
-  if (participants.some((p) => p.value === undefined)) {
-    return { owed: none, problem: { kind: 'missing' } };
-  }
-  const weighted = participants.map((p) => ({ userId: p.userId, weight: BigInt(p.value ?? 0) }));
+  const missing = participants.some((p) => p.value === undefined);
   if (method === 'percent') {
     const bps = participants.reduce((s, p) => s + (p.value ?? 0), 0);
-    if (bps !== BASIS_POINTS) {
+    if (missing || bps !== BASIS_POINTS) {
       // Each person's part at the percentage typed so far, so the preview still helps.
       return {
         owed: participants.map((p) =>
-          total ? Number((BigInt(total) * BigInt(p.value ?? 0)) / BigInt(BASIS_POINTS)) : null,
+          total && p.value !== undefined
+            ? Number((BigInt(total) * BigInt(p.value)) / BigInt(BASIS_POINTS))
+            : null,
         ),
-        problem: { kind: 'percent_sum', bps },
+        problem: missing ? { kind: 'missing' } : { kind: 'percent_sum', bps },
       };
     }
   }
+  if (missing) return { owed: none, problem: { kind: 'missing' } };
+  const weighted = participants.map((p) => ({ userId: p.userId, weight: BigInt(p.value ?? 0) }));
   return { owed: total ? proportional(total, weighted) : none, problem: null };
 }
 

@@ -7,7 +7,7 @@ import { MemberChecklist, useGroup } from '../components/group-shared.tsx';
 import { CheckIcon, ChevronIcon, PlusIcon } from '../components/icons.tsx';
 import { CollectIcon, ProgressBar } from '../components/money-ui.tsx';
 import { usePinGate } from '../components/PinGate.tsx';
-import { formatDate, timeAgo } from '../components/social-format.ts';
+import { formatDate } from '../components/social-format.ts';
 import { RefreshIcon } from '../components/social-icons.tsx';
 import { Avatar, LoadMore } from '../components/social-ui.tsx';
 import {
@@ -456,7 +456,7 @@ export function CollectionPage() {
                     </span>
                     <span className="person-time">
                       {s.paid && s.paidAt
-                        ? t('collection.paidAt', { time: timeAgo(i18n.language, s.paidAt) })
+                        ? t('collection.paidAt', { time: f.shortDateTime(s.paidAt) })
                         : s.paid
                           ? t('collection.counted')
                           : t('collection.unpaid')}
@@ -493,7 +493,7 @@ export function CollectionPage() {
               </button>
             </div>
           )}
-          <p className="muted small center">
+          <p className="muted small center page-foot">
             <Link to={`/groups/${c.groupId}?tab=collections`}>{t('collection.backToGroup')}</Link>
           </p>
         </>

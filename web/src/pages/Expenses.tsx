@@ -7,9 +7,10 @@ import { isManager, MemberChecklist, memberName, useGroup } from '../components/
 import { PlusIcon, ShieldIcon } from '../components/icons.tsx';
 import { HistoryIcon, ReceiptIcon, ScalesIcon } from '../components/money-ui.tsx';
 import { usePinGate } from '../components/PinGate.tsx';
-import { formatDate, timeAgo } from '../components/social-format.ts';
+import { formatDate } from '../components/social-format.ts';
 import { Avatar, LoadMore } from '../components/social-ui.tsx';
 import {
+  BASIS_POINTS,
   formatPercent,
   parsePercent,
   parseShares,
@@ -212,26 +213,30 @@ export function ExpensesTab({ group }: { group: Group }) {
                     <span className="tx-main">
                       <span className="tx-title">{e.description ?? t('expense.held')}</span>
                       <span className="tx-sub">
-                        {t('expense.paidBy', {
-                          name: nameOf(e.paidBy),
-                          amount: f.money(e.amount, e.currency),
-                        })}{' '}
+                        <span className="tx-note">
+                          {t('expense.paidBy', {
+                            name: nameOf(e.paidBy),
+                            amount: f.money(e.amount, e.currency),
+                          })}
+                        </span>
                         <time dateTime={e.occurredAt}>
-                          {formatDate(i18n.language, e.occurredAt)}
+                          {shortDate(i18n.language, e.occurredAt)}
                         </time>
                       </span>
                     </span>
                     <span className="tx-side">
                       {lent > 0 ? (
-                        <span className="tx-amount tx-in">
-                          {t('expense.youLent', { amount: f.money(lent, e.currency) })}
-                        </span>
+                        <>
+                          <span className="tx-side-label">{t('expense.youLent')}</span>
+                          <span className="tx-amount tx-in">{f.money(lent, e.currency)}</span>
+                        </>
                       ) : e.paidBy !== me.id && mine > 0 ? (
-                        <span className="tx-amount">
-                          {t('expense.youBorrowed', { amount: f.money(mine, e.currency) })}
-                        </span>
+                        <>
+                          <span className="tx-side-label">{t('expense.youBorrowed')}</span>
+                          <span className="tx-amount net-minus">{f.money(mine, e.currency)}</span>
+                        </>
                       ) : (
-                        <span className="muted small">{t('expense.notInvolved')}</span>
+                        <span className="tx-side-label">{t('expense.notInvolved')}</span>
                       )}
                     </span>
                   </Link>
@@ -288,6 +293,11 @@ export function ExpensesTab({ group }: { group: Group }) {
   );
 }
 
+/** `11月25日` / `Nov 25`: an expense's day in a list. */
+function shortDate(locale: string, iso: string): string {
+  return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric' }).format(new Date(iso));
+}
+
 /** Today's local date as `YYYY-MM-DD`. */
 function localDay(d = new Date()): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
@@ -307,16 +317,46 @@ function valueText(method: SplitMethod, value: number | undefined): string {
   return String(value);
 }
 
+/**
+ * A participant's value from what was typed; undefined when it cannot be read. An empty exact
+ * amount is 0 and an empty share count is 1 (what the placeholders show).
+ */
 function parseValue(method: SplitMethod, text: string): number | undefined {
+  const trimmed = text.trim();
   if (method === 'exact') {
-    const trimmed = text.trim();
-    if (/^0+([.．]0*)?$/.test(trimmed)) return 0;
+    if (trimmed === '' || /^0+([.．]0*)?$/.test(trimmed)) return 0;
     const parsed = parseAmount(text);
     return parsed.ok ? parsed.value : undefined;
   }
-  if (method === 'shares') return parseShares(text);
+  if (method === 'shares') return trimmed === '' ? 1 : parseShares(text);
   if (method === 'percent') return parsePercent(text);
   return undefined;
+}
+
+/** What a newly chosen split method starts from: the equal split, in its own unit. */
+function startingValues(
+  method: SplitMethod,
+  userIds: string[],
+  total: number | undefined,
+): Record<string, string> {
+  const values: Record<string, string> = {};
+  if (userIds.length === 0) return values;
+  const equal = (whole: number) =>
+    previewSplit(
+      whole,
+      'equal',
+      userIds.map((userId) => ({ userId })),
+    ).owed;
+  if (method === 'percent') {
+    equal(BASIS_POINTS).forEach((bps, i) => {
+      values[userIds[i]!] = formatPercent(bps ?? 0);
+    });
+  } else if (method === 'exact' && total) {
+    equal(total).forEach((owed, i) => {
+      values[userIds[i]!] = toDecimalString(owed ?? 0);
+    });
+  }
+  return values;
 }
 
 interface Draft {
@@ -565,7 +605,7 @@ function ExpenseForm({ group, expense }: { group: Group; expense: Expense | null
                 value={m}
                 checked={d.method === m}
                 onChange={() => {
-                  change({ method: m, values: {} });
+                  change({ method: m, values: startingValues(m, [...d.chosen], total) });
                   setErrors((x) => ({ ...x, split: undefined }));
                 }}
               />
@@ -674,6 +714,8 @@ export function ExpensePage() {
     [id, e?.version],
   );
   const nameOf = (userId: string) => memberName(t, group.data, userId, me.id);
+  const nicknameOf = (userId: string) =>
+    group.data?.members.find((m) => m.userId === userId)?.nickname ?? nameOf(userId);
   const [confirm, setConfirm] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -730,7 +772,7 @@ export function ExpensePage() {
               <div>
                 <dt>{t('expense.recordedBy')}</dt>
                 <dd>
-                  {nameOf(e.createdBy)} · {timeAgo(i18n.language, e.createdAt)}
+                  {nameOf(e.createdBy)} · {f.shortDateTime(e.createdAt)}
                 </dd>
               </div>
             </dl>
@@ -742,7 +784,7 @@ export function ExpensePage() {
             <ul className="people-list">
               {e.split.participants.map((p) => (
                 <li key={p.userId} className="person-row">
-                  <Avatar name={nameOf(p.userId)} id={p.userId} size="small" />
+                  <Avatar name={nicknameOf(p.userId)} id={p.userId} size="small" />
                   <span className="person-main">
                     <span className="person-name">{nameOf(p.userId)}</span>
                     {p.value !== undefined && (
@@ -762,7 +804,7 @@ export function ExpensePage() {
           </section>
           {error && <ErrorText>{error}</ErrorText>}
           {canChange && (
-            <div className="button-row">
+            <div className="button-row actions-row">
               <Link to={`/expenses/${e.id}/edit`} className="button button-secondary">
                 {t('expense.edit')}
               </Link>

@@ -118,12 +118,12 @@ export function NewGroupPage() {
     try {
       const group = await social.createGroup({ name: name.trim(), memberIds: [...chosen] });
       toast(t('groups.created', { name: group.name }), 'success');
-      // Back to where the group was needed (the red-envelope form), or to the list.
+      // Back to where the group was needed (the red-envelope form), or to its home.
       const next = params.get('next');
       navigate(
         next === 'red-packet'
           ? `/red-packets/new?${new URLSearchParams({ group: group.id, name: group.name })}`
-          : '/groups',
+          : `/groups/${group.id}`,
         { replace: true },
       );
     } catch (err) {

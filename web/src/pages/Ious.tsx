@@ -549,9 +549,11 @@ export function IouPage() {
             <h2 id="iou-title" className="iou-hero-title">
               {borrower
                 ? t('iou.borrowedFrom', { name: x.lenderNickname })
-                : lender
-                  ? t('iou.lentTo', { name: x.borrowerNickname })
-                  : t('iou.between', { borrower: x.borrowerNickname, lender: x.lenderNickname })}
+                : lender && x.status === 'requested'
+                  ? t('iou.asksYou', { name: x.borrowerNickname })
+                  : lender
+                    ? t('iou.lentTo', { name: x.borrowerNickname })
+                    : t('iou.between', { borrower: x.borrowerNickname, lender: x.lenderNickname })}
             </h2>
             <p className="iou-principal">{f.money(x.principal, x.currency)}</p>
             <IouStatusChip status={x.status} />
@@ -674,19 +676,21 @@ export function IouPage() {
                 <dd>{dueText(i18n.language, x.dueDate)}</dd>
               </div>
               {x.acceptedAt && (
-                <div>
-                  <dt>{t('iou.acceptedAt')}</dt>
-                  <dd>{formatDate(i18n.language, x.acceptedAt)}</dd>
-                </div>
+                <>
+                  <div>
+                    <dt>{t('iou.acceptedAt')}</dt>
+                    <dd>{formatDate(i18n.language, x.acceptedAt)}</dd>
+                  </div>
+                  <div>
+                    <dt>{t('iou.principalOutstanding')}</dt>
+                    <dd>{f.money(x.principalOutstanding, x.currency)}</dd>
+                  </div>
+                  <div>
+                    <dt>{t('iou.interestPaid')}</dt>
+                    <dd>{f.money(x.interestPaid, x.currency)}</dd>
+                  </div>
+                </>
               )}
-              <div>
-                <dt>{t('iou.principalOutstanding')}</dt>
-                <dd>{f.money(x.principalOutstanding, x.currency)}</dd>
-              </div>
-              <div>
-                <dt>{t('iou.interestPaid')}</dt>
-                <dd>{f.money(x.interestPaid, x.currency)}</dd>
-              </div>
               {x.forgivenAmount > 0 && (
                 <div>
                   <dt>{t('iou.forgivenAmount')}</dt>

@@ -11,6 +11,7 @@ import {
   type Transfer,
   type TransferInput,
 } from '../api.ts';
+import type { SplitMethod } from '../components/split.ts';
 import type { Group, GroupRole } from './social-api.ts';
 
 const enc = encodeURIComponent;
@@ -86,7 +87,7 @@ export interface NewCollection {
 
 // ------------------------------------------------------------------------------- expenses
 
-export type SplitMethod = 'equal' | 'exact' | 'shares' | 'percent';
+export type { SplitMethod };
 
 export interface SplitInput {
   method: SplitMethod;
