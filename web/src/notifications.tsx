@@ -38,6 +38,18 @@ const NotificationContext = createContext<NotificationState>({
 /** Requests counted for the badge; more show as "99+". */
 const REQUESTS_COUNTED = 100;
 
+/** Notifications that mean this user's balance moved (or is about to be shown moved). */
+const MONEY_KINDS = [
+  'transfer.',
+  'redpacket.',
+  'group.collection.paid',
+  'group.fund.spent',
+  'group.settlement_received',
+  'family.payment',
+  'iou.accepted',
+  'iou.repayment',
+];
+
 /** The other person a notification is about, whichever field its kind names them in. */
 export function nameOf(n: Notification): string | undefined {
   for (const key of ['fromNickname', 'byNickname', 'nickname']) {
@@ -88,7 +100,7 @@ export function NotificationProvider({ children }: { children: ReactNode }) {
       try {
         const n = JSON.parse((e as MessageEvent<string>).data) as Notification;
         setLive((list) => (list.some((x) => x.id === n.id) ? list : [n, ...list].slice(0, 50)));
-        if (n.kind.startsWith('transfer.') || n.kind.startsWith('redpacket.')) walletChanged();
+        if (MONEY_KINDS.some((prefix) => n.kind.startsWith(prefix))) walletChanged();
         if (n.kind.startsWith('friend.')) refreshFriendRequests();
         const amount = amountOf(n);
         const currency = typeof n.data.currency === 'string' ? n.data.currency : 'CNY';

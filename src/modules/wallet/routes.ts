@@ -105,6 +105,57 @@ function csvCell(value: string | number): string {
 export const walletRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
+    const int = Type.Integer;
+    app.get(
+      '/limits',
+      {
+        onRequest: app.requireUser,
+        schema: {
+          tags: ['wallet'],
+          summary: 'The limits this server applies (minor units), for forms to show before asking',
+          response: {
+            200: Type.Object({
+              transfer: Type.Object({ perTransfer: int(), daily: int() }),
+              topUp: Type.Object({ max: int() }),
+              redPackets: Type.Object({
+                maxToPerson: int(),
+                maxPerShareInGroup: int(),
+                maxCount: int(),
+                daily: int(),
+                expiryHours: int(),
+              }),
+              groups: Type.Object({ maxMembers: int() }),
+              expenses: Type.Object({ maxAmount: int() }),
+              family: Type.Object({ maxMonthlyLimit: int() }),
+              ious: Type.Object({ maxRateBps: int(), maxAmount: int(), maxTermDays: int() }),
+            }),
+          },
+        },
+      },
+      async () => {
+        const c = s.config;
+        return {
+          transfer: c.wallet.verified,
+          topUp: { max: c.wallet.maxTopupAmount },
+          redPackets: {
+            maxToPerson: c.redPackets.maxToPerson,
+            maxPerShareInGroup: c.redPackets.maxPerShareInGroup,
+            maxCount: c.redPackets.maxCount,
+            daily: c.redPackets.verified.daily,
+            expiryHours: c.redPackets.expiryHours,
+          },
+          groups: { maxMembers: c.groups.maxMembers },
+          expenses: { maxAmount: c.expenses.maxAmount },
+          family: { maxMonthlyLimit: c.family.maxMonthlyLimit },
+          ious: {
+            maxRateBps: c.ious.maxRateBps,
+            maxAmount: c.ious.maxAmount,
+            maxTermDays: c.ious.maxTermDays,
+          },
+        };
+      },
+    );
+
     app.get(
       '/wallet',
       {

@@ -302,6 +302,21 @@ describe('idempotency', () => {
   });
 });
 
+describe('published limits', () => {
+  it('tells a signed-in client the limits it will be held to', async () => {
+    const u = await user({ verified: false });
+    const res = await call('GET', '/api/v1/limits', { user: u });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      transfer: { perTransfer: 100_000, daily: 150_000 },
+      topUp: { max: t.config.wallet.maxTopupAmount },
+      redPackets: { maxCount: 100, expiryHours: 24 },
+      ious: { maxRateBps: 2400 },
+    });
+    expect((await call('GET', '/api/v1/limits')).statusCode).toBe(401);
+  });
+});
+
 describe('transfers that wait for acceptance', () => {
   it('holds the money until the receiver accepts', async () => {
     const a = await user({ balance: 1_000 });

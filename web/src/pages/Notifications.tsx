@@ -8,8 +8,11 @@ import {
   EnvelopeIcon,
   FeedIcon,
   FriendsIcon,
+  ListIcon,
   SendIcon,
+  ShieldIcon,
 } from '../components/icons.tsx';
+import { GroupIcon } from '../components/social-icons.tsx';
 import { EmptyState, ErrorText, Loading, PageHeader } from '../components/ui.tsx';
 import { errorMessage } from '../errors.ts';
 import { useFormat } from '../format.ts';
@@ -20,6 +23,9 @@ function NotificationIcon({ kind }: { kind: string }) {
   if (kind.startsWith('redpacket.')) return <EnvelopeIcon size={20} />;
   if (kind.startsWith('friend.')) return <FriendsIcon size={20} />;
   if (kind.startsWith('post.')) return <FeedIcon size={20} />;
+  if (kind.startsWith('group.')) return <GroupIcon size={20} />;
+  if (kind.startsWith('family.')) return <ShieldIcon size={20} />;
+  if (kind.startsWith('iou.')) return <ListIcon size={20} />;
   return <SendIcon size={20} />;
 }
 
@@ -44,6 +50,16 @@ function hrefOf(n: Notification): string | undefined {
   if (n.kind === 'friend.request') return '/friends/requests';
   const userId = text(n, 'userId');
   if (n.kind === 'friend.accepted' && userId) return `/users/${userId}`;
+  const iouId = text(n, 'iouId');
+  if (n.kind.startsWith('iou.') && iouId) return `/ious/${iouId}`;
+  if (n.kind.startsWith('family.')) return '/family';
+  const collectionId = text(n, 'collectionId');
+  if (n.kind.startsWith('group.collection.') && collectionId) return `/collections/${collectionId}`;
+  const groupId = text(n, 'groupId');
+  // A removed member can no longer open the group.
+  if (n.kind.startsWith('group.') && n.kind !== 'group.removed' && groupId) {
+    return `/groups/${groupId}`;
+  }
   return undefined;
 }
 

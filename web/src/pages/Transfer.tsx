@@ -1,4 +1,4 @@
-import { type ChangeEvent, type FormEvent, useId, useRef, useState } from 'react';
+import { type ChangeEvent, type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, api, MoneySubmission, money, type Transfer, type Visibility } from '../api.ts';
@@ -15,6 +15,7 @@ import { decodeQrImage, parseReceiveLink, type ReceiveTarget } from '../qr.ts';
 import { payableFamilyLinks } from './Family.tsx';
 import { validPhone } from './Login.tsx';
 import type { FamilyTransferInput } from './money-api.ts';
+import { social } from './social-api.ts';
 
 const VISIBILITIES: Visibility[] = ['public', 'friends', 'private'];
 const TRANSFER_ERRORS = { not_found: 'transfer.errors.noReceiver' } as const;
@@ -47,6 +48,20 @@ export function TransferPage() {
   const [amount, setAmount] = useState('');
   const [note, setNote] = useState('');
   const [visibility, setVisibility] = useState<Visibility>('friends');
+  const visibilityChosen = useRef(false);
+  // Starts at the user's own default (privacy settings) unless they picked one already.
+  useEffect(() => {
+    let live = true;
+    social
+      .privacy()
+      .then((p) => {
+        if (live && !visibilityChosen.current) setVisibility(p.defaultPaymentVisibility);
+      })
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, []);
   const [waitForAcceptance, setWaitForAcceptance] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<{ phone?: string; amount?: string }>({});
   const [error, setError] = useState<string>();
@@ -293,7 +308,10 @@ export function TransferPage() {
                   name="visibility"
                   value={v}
                   checked={visibility === v}
-                  onChange={() => setVisibility(v)}
+                  onChange={() => {
+                    visibilityChosen.current = true;
+                    setVisibility(v);
+                  }}
                 />
                 <span>{t(`visibility.${v}`)}</span>
               </label>

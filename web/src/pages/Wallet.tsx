@@ -8,6 +8,7 @@ import {
   BellIcon,
   ChevronIcon,
   ClockIcon,
+  EnvelopeIcon,
   EyeIcon,
   EyeOffIcon,
   ListIcon,
@@ -18,6 +19,7 @@ import {
   SendIcon,
   ShieldIcon,
 } from '../components/icons.tsx';
+import { GroupIcon } from '../components/social-icons.tsx';
 import { TxRow } from '../components/TxRow.tsx';
 import { EmptyState, ErrorText, Loading } from '../components/ui.tsx';
 import { errorMessage } from '../errors.ts';
@@ -197,6 +199,33 @@ export function WalletPage() {
             {pendingCount > 0 && <span className="dot-badge" aria-hidden="true" />}
           </span>
           <span>{t('wallet.pendingShort')}</span>
+        </Link>
+      </nav>
+
+      <nav className="quick-actions" aria-label={t('wallet.services')}>
+        <Link to="/red-packets" className="quick-action">
+          <span className="quick-icon quick-icon-red">
+            <EnvelopeIcon />
+          </span>
+          <span>{t('wallet.redPackets')}</span>
+        </Link>
+        <Link to="/groups" className="quick-action">
+          <span className="quick-icon quick-icon-send">
+            <GroupIcon />
+          </span>
+          <span>{t('wallet.groups')}</span>
+        </Link>
+        <Link to="/family" className="quick-action">
+          <span className="quick-icon quick-icon-list">
+            <ShieldIcon />
+          </span>
+          <span>{t('wallet.family')}</span>
+        </Link>
+        <Link to="/ious" className="quick-action">
+          <span className="quick-icon quick-icon-clock">
+            <ListIcon />
+          </span>
+          <span>{t('wallet.ious')}</span>
         </Link>
       </nav>
 

@@ -367,26 +367,15 @@ const DEFAULT_MAX_RATE_BPS = 2400;
 let maxRateCache: Promise<number> | undefined;
 
 /**
- * The IOU rate cap as this server is configured: its OpenAPI document has it as the bound of
- * `annualRateBps`. The product's default (24%) stands in if the document cannot be read; the
- * server checks the rate again either way.
+ * The IOU rate cap as this server is configured (`GET /limits`). The product's default (24%)
+ * stands in if it cannot be read; the server checks the rate again either way.
  */
 export function iouMaxRateBps(): Promise<number> {
-  type Schema = { properties?: Record<string, { maximum?: number }> };
-  type Doc = {
-    paths?: Record<
-      string,
-      { post?: { requestBody?: { content?: Record<string, { schema?: Schema }> } } }
-    >;
-  };
-  maxRateCache ??= fetch('/api/openapi.json', { credentials: 'same-origin' })
-    .then((res) => (res.ok ? (res.json() as Promise<Doc>) : undefined))
-    .then((doc) => {
-      const schema =
-        doc?.paths?.['/api/v1/ious']?.post?.requestBody?.content?.['application/json']?.schema;
-      const max = schema?.properties?.annualRateBps?.maximum;
-      return typeof max === 'number' ? max : DEFAULT_MAX_RATE_BPS;
-    })
-    .catch(() => DEFAULT_MAX_RATE_BPS);
+  maxRateCache ??= request<{ ious: { maxRateBps: number } }>('GET', '/limits')
+    .then((limits) => limits.ious.maxRateBps)
+    .catch(() => {
+      maxRateCache = undefined;
+      return DEFAULT_MAX_RATE_BPS;
+    });
   return maxRateCache;
 }
