@@ -287,6 +287,47 @@ async function main() {
       });
       readResults.push({ name: band.name, users: band.users.length, first, second });
     }
+    // Baseline in the same run: the first page's ids, once from the inbox (what the read path
+    // starts with) and once computed at read time from the friends' own posts and payments
+    // (fan-out on read, with the same indexes). Ids only, one reader: the raw SQL cost of each.
+    const inboxSql = `SELECT seq, item_id FROM feed_entries WHERE owner_id = $1
+                       ORDER BY seq DESC LIMIT 20`;
+    const fanInSql = `SELECT seq, id FROM (
+        SELECT p.seq, p.id FROM friendships f CROSS JOIN LATERAL (
+          SELECT seq, id FROM posts WHERE author_id = f.friend_id AND visibility <> 'private'
+             AND moderation_status = 'visible' ORDER BY seq DESC LIMIT 20) p
+         WHERE f.user_id = $1
+        UNION ALL
+        SELECT x.seq, x.transfer_id FROM friendships f CROSS JOIN LATERAL (
+          SELECT seq, transfer_id FROM feed_payments WHERE from_user_id = f.friend_id
+             AND visibility <> 'private' ORDER BY seq DESC LIMIT 20) x
+         WHERE f.user_id = $1
+        UNION ALL
+        SELECT y.seq, y.transfer_id FROM friendships f CROSS JOIN LATERAL (
+          SELECT seq, transfer_id FROM feed_payments WHERE to_user_id = f.friend_id
+             AND visibility <> 'private' ORDER BY seq DESC LIMIT 20) y
+         WHERE f.user_id = $1
+      ) page ORDER BY seq DESC LIMIT 20`;
+    const lightest = byDegree.filter((u) => u.d < 30);
+    const baselines: { name: string; inbox: Latencies; fanIn: Latencies }[] = [];
+    for (const [name, users] of [
+      ['< 30', lightest],
+      [heaviestName, heaviest],
+    ] as const) {
+      const inbox = new Latencies();
+      const fanIn = new Latencies();
+      for (let k = 0; k < 500; k++) {
+        const viewer = users[randInt(users.length)]!.id;
+        let t0 = performance.now();
+        await db.query(inboxSql, [viewer]);
+        inbox.add(performance.now() - t0);
+        t0 = performance.now();
+        await db.query(fanInSql, [viewer]);
+        fanIn.add(performance.now() - t0);
+      }
+      baselines.push({ name, inbox, fanIn });
+    }
+
     const { rows: heavyInbox } = await db.query<{ n: string }>(
       'SELECT count(*)::text AS n FROM feed_entries WHERE owner_id = $1',
       [heaviest[0]!.id],
@@ -364,6 +405,20 @@ async function main() {
     for (const r of readResults) {
       out(
         `| ${r.name} | ${r.users} | ${ms(r.first.pct(50))} | ${ms(r.first.pct(99))} | ${ms(r.second.pct(50))} | ${ms(r.second.pct(99))} |`,
+      );
+    }
+    out();
+    out(
+      'Baseline, same run: the first page as ids only, raw SQL, one reader, 500 reads per row — from the inbox (fan-out on write) and computed at read time from the friends’ posts and payments (fan-out on read, same indexes):',
+    );
+    out();
+    out(
+      '| readers with … friends | inbox p50 ms | p99 ms | fan-out on read p50 ms | p99 ms | ratio of p50s |',
+    );
+    out('|---|---:|---:|---:|---:|---:|');
+    for (const b of baselines) {
+      out(
+        `| ${b.name} | ${ms(b.inbox.pct(50))} | ${ms(b.inbox.pct(99))} | ${ms(b.fanIn.pct(50))} | ${ms(b.fanIn.pct(99))} | ${(b.fanIn.pct(50) / b.inbox.pct(50)).toFixed(1)}× |`,
       );
     }
     out();
