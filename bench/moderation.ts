@@ -6,7 +6,7 @@
  *   node --import tsx bench/moderation.ts
  */
 import { createModerator, DEFAULT_TERMS_DIR } from '../src/modules/moderation/moderate.ts';
-import { normalizeText } from '../src/modules/moderation/normalize.ts';
+import { normalizeTerm, normalizeText } from '../src/modules/moderation/normalize.ts';
 import { forEachPinyinMatch } from '../src/modules/moderation/pinyin.ts';
 import { compileRules, loadTermFiles } from '../src/modules/moderation/terms.ts';
 
@@ -101,6 +101,20 @@ time('match (Aho–Corasick, normalised)', megabytes, () => {
   rules.literal.forEachMatch(normalized.text, (id) => {
     sink += id;
   });
+});
+// Baseline in the same run: one String.indexOf scan of the normalised text per term.
+const flat = normalized.text;
+const termStrings = [
+  ...new Set(
+    loadTermFiles(DEFAULT_TERMS_DIR).flatMap((f) =>
+      (f.file.terms ?? []).map((e) => normalizeTerm(typeof e === 'string' ? e : e.term)),
+    ),
+  ),
+].filter((term) => term.length > 0);
+time(`baseline: indexOf per term (${termStrings.length} scans)`, megabytes, () => {
+  for (const term of termStrings) {
+    for (let at = flat.indexOf(term); at >= 0; at = flat.indexOf(term, at + 1)) sink += at;
+  }
 });
 time('normalise', megabytes, () => {
   sink += normalizeText(text).text.length;
