@@ -88,6 +88,19 @@ function readingsOf(code: number): Int32Array {
  * which is how English words stay out of pinyin matching.
  */
 export function splitPinyinWord(word: string): number[] | null {
+  const known = splitMemo.get(word);
+  if (known !== undefined) return known;
+  const lengths = splitUncached(word);
+  // Words repeat (names, English words): remember a bounded number of them.
+  if (splitMemo.size >= SPLIT_MEMO_LIMIT) splitMemo.clear();
+  splitMemo.set(word, lengths);
+  return lengths;
+}
+
+const SPLIT_MEMO_LIMIT = 50_000;
+const splitMemo = new Map<string, number[] | null>();
+
+function splitUncached(word: string): number[] | null {
   const n = word.length;
   const best = new Int32Array(n + 1).fill(-1);
   const step = new Int32Array(n + 1);
