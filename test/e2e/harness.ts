@@ -32,6 +32,11 @@ export interface Harness {
   base: string;
   /** A fresh browser context (its own cookies) with one page, in the given language. */
   newPage(lang?: Lang): Promise<Page>;
+  /**
+   * The test app's clock stands still unless moved; in a browser test it follows the wall clock
+   * (from the start). `false` stops that, to set the clock by hand; `true` starts it again.
+   */
+  followWallClock(on: boolean): void;
 }
 
 /**
@@ -43,6 +48,15 @@ export function useBrowserHarness(): Harness {
   let clockTimer: NodeJS.Timeout | undefined;
   const contexts: BrowserContext[] = [];
   const h = { base: '' } as Harness;
+
+  h.followWallClock = (on: boolean) => {
+    if (clockTimer) clearInterval(clockTimer);
+    clockTimer = undefined;
+    if (on) {
+      h.t.clock.set(new Date());
+      clockTimer = setInterval(() => h.t.clock.set(new Date()), 50);
+    }
+  };
 
   h.newPage = async (lang: Lang = 'zh-CN') => {
     const context = await browser.newContext({
@@ -82,8 +96,7 @@ export function useBrowserHarness(): Harness {
     await h.t.services.notifications.startListening(() => {});
     await h.t.app.listen({ port: 0, host: '127.0.0.1' });
     h.base = `http://127.0.0.1:${(h.t.app.server.address() as { port: number }).port}`;
-    h.t.clock.set(new Date());
-    clockTimer = setInterval(() => h.t.clock.set(new Date()), 50);
+    h.followWallClock(true);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -117,7 +130,7 @@ export function useBrowserHarness(): Harness {
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
-    if (clockTimer) clearInterval(clockTimer);
+    h.followWallClock(false);
     if (!h.t) return;
     const report = await h.t.services.ledger.verify();
     await h.t.close();

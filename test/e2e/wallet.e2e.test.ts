@@ -1,141 +1,22 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { api, freshIdNumber, freshPhone, startTestApp, type TestApp } from '../support/app.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { api, freshIdNumber, freshPhone } from '../support/app.ts';
+import {
+  PIN,
+  poll,
+  pressPin,
+  SCENARIO_TIMEOUT,
+  SHOTS,
+  shot,
+  useBrowserHarness,
+} from './harness.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const WEB = path.join(ROOT, 'web');
-const SHOT_DIR = path.join(ROOT, 'docs', 'screenshots');
-const CHROMIUM = process.env.HEBAO_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = process.env.HEBAO_SCREENSHOTS === '1';
-const VIEWPORT = { width: 390, height: 844 };
 const PASSWORD = 'lotus-pond-2024';
-const PIN = '258036';
 
-/** test/support/global-setup.ts builds web/dist once per run, before any test file starts. */
-function ensureWebBuild(): void {
-  if (!existsSync(path.join(WEB, 'dist', 'index.html'))) {
-    throw new Error('web/dist is missing: the test run builds it in its global set-up');
-  }
-}
-
-let t: TestApp;
-let base: string;
-let browser: Browser;
-let clockTimer: NodeJS.Timeout | undefined;
-const contexts: BrowserContext[] = [];
-
-/** The test app's clock stands still unless moved; in a browser test it follows the wall clock. */
-function followWallClock(on: boolean) {
-  if (clockTimer) clearInterval(clockTimer);
-  clockTimer = undefined;
-  if (on) {
-    t.clock.set(new Date());
-    clockTimer = setInterval(() => t.clock.set(new Date()), 50);
-  }
-}
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: VIEWPORT,
-    deviceScaleFactor: 1,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-    baseURL: base,
-  });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  // Errors the app logs are shown (a 401 from /me before signing in is expected, not shown).
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
-      console.error(`[console] ${m.text()}`);
-    }
-  });
-  page.on('pageerror', (err) => console.error(`[browser] ${err.stack ?? err.message}`));
-  return page;
-}
-
-async function shot(page: Page, name: string, lang: 'zh-CN' | 'en') {
-  if (!SHOTS) return;
-  await page.evaluate(() => document.fonts.ready.then(() => undefined));
-  // No hover effect where the last click was.
-  await page.mouse.move(2, VIEWPORT.height - 2);
-  await page.screenshot({
-    path: path.join(SHOT_DIR, `${name}.${lang}.png`),
-    animations: 'disabled',
-    // Toasts come and go; the screenshots show the screens themselves.
-    style: '.toasts { visibility: hidden; }',
-  });
-}
-
-async function pressPin(page: Page, digits: string) {
-  for (const d of digits) await page.getByRole('button', { name: d, exact: true }).click();
-}
+const h = useBrowserHarness();
 
 const text = (page: Page, testId: string) => page.getByTestId(testId).textContent();
 const back = (page: Page) => page.getByRole('button', { name: '返回' }).click();
-
-/** Waits (generously: two cores, shared with other test files) until `read` gives the value. */
-const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 100 });
-
-// Each scenario takes 10–25 s on an idle two-core machine; the limit leaves room for a busy one.
-const SCENARIO_TIMEOUT = 120_000;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set HEBAO_CHROMIUM to a Chromium binary).`,
-    );
-  }
-  // web/dist must exist before buildApp: static serving is decided when the app is built.
-  ensureWebBuild();
-  if (SHOTS) mkdirSync(SHOT_DIR, { recursive: true });
-  t = await startTestApp();
-  await t.services.notifications.startListening(() => {});
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
-  followWallClock(true);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-});
-
-// When a scenario fails, every open page is saved for a look (the path is printed).
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state !== 'fail') return;
-  for (const [i, context] of contexts.entries()) {
-    for (const [j, page] of context.pages().entries()) {
-      const file = path.join(tmpdir(), `hebao-e2e-failure-${i}-${j}.png`);
-      await page.screenshot({ path: file }).catch(() => {});
-      console.error(`[e2e] ${page.url()} → ${file}`);
-    }
-  }
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  followWallClock(false);
-  if (!t) return;
-  const report = await t.services.ledger.verify();
-  await t.close();
-  expect(report.problems).toEqual([]);
-  expect(report.ok).toBe(true);
-});
 
 // Shared by the scenarios below (they run in order).
 const alice = { phone: freshPhone(), nickname: '荷花', realName: '王小荷' };
@@ -148,7 +29,7 @@ let receiptPath = '';
  * server's clock set back: a top-up, a transfer and sometimes a withdrawal each month.
  */
 async function seedPastMonths(): Promise<number> {
-  const { call, user } = api(t);
+  const { call, user } = api(h.t);
   const login = await call('POST', '/api/v1/auth/login', {
     body: { phone: alice.phone, password: PASSWORD, device: 'Hebao CLI' },
   });
@@ -164,11 +45,11 @@ async function seedPastMonths(): Promise<number> {
     { transfers: [9_900, 6_300, 2_800], withdraw: 5_000, notes: ['打车', '晚饭', '雨伞'] },
   ];
   let net = 0;
-  followWallClock(false);
+  h.followWallClock(false);
   try {
     const now = new Date();
     for (const [i, s] of spend.entries()) {
-      t.clock.set(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (5 - i), 12, 4)));
+      h.t.clock.set(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (5 - i), 12, 4)));
       const post = async (url: string, body: object) => {
         const res = await call('POST', url, { headers: auth, body });
         expect(res.statusCode, res.body).toBe(201);
@@ -176,7 +57,7 @@ async function seedPastMonths(): Promise<number> {
       await post('/api/v1/wallet/topups', { amount: 50_000 });
       net += 50_000;
       for (const [j, amount] of s.transfers.entries()) {
-        t.clock.advance(3 * 86_400_000);
+        h.t.clock.advance(3 * 86_400_000);
         await post('/api/v1/transfers', { to: { userId: friend.id }, amount, note: s.notes[j] });
         net -= amount;
       }
@@ -186,7 +67,7 @@ async function seedPastMonths(): Promise<number> {
       }
     }
   } finally {
-    followWallClock(true);
+    h.followWallClock(true);
   }
   return net;
 }
@@ -195,12 +76,12 @@ describe('the web app', () => {
   it('signs up, verifies, sets a PIN, tops up, sends ¥12.34 with the PIN; the receiver sees it live', {
     timeout: SCENARIO_TIMEOUT,
   }, async () => {
-    const a = await newPage();
-    const b = await newPage();
+    const a = await h.newPage();
+    const b = await h.newPage();
     alicePage = a;
 
     // Bob exists already (through the API) and logs in through the web app.
-    const { call } = api(t);
+    const { call } = api(h.t);
     const reg = await call('POST', '/api/v1/auth/register', {
       body: { phone: bob.phone, password: PASSWORD, nickname: bob.nickname },
     });
@@ -411,7 +292,7 @@ describe('the web app', () => {
   it('speaks English after the switch, including error messages from the API', {
     timeout: SCENARIO_TIMEOUT,
   }, async () => {
-    const c = await newPage();
+    const c = await h.newPage();
     await c.goto('/');
     await c.getByRole('button', { name: 'Switch to English' }).click();
     await c.getByRole('heading', { name: 'Log in' }).waitFor();
@@ -448,7 +329,7 @@ describe('the web app', () => {
     // The note is markup on purpose: it must show as text, never run.
     const markup = '<img src=x onerror="window.__hacked=1">';
     const carol = freshPhone();
-    const reg = await api(t).call('POST', '/api/v1/auth/register', {
+    const reg = await api(h.t).call('POST', '/api/v1/auth/register', {
       body: { phone: carol, password: PASSWORD, nickname: 'Carol' },
     });
     expect(reg.statusCode, reg.body).toBe(201);
@@ -479,10 +360,10 @@ describe('the web app', () => {
     await c.unroute('**/api/v1/transfers');
     expect(keys).toHaveLength(2);
     expect(keys[1]).toBe(keys[0]);
-    const carolLogin = await api(t).call('POST', '/api/v1/auth/login', {
+    const carolLogin = await api(h.t).call('POST', '/api/v1/auth/login', {
       body: { phone: carol, password: PASSWORD },
     });
-    const carolWallet = await api(t).call('GET', '/api/v1/wallet', {
+    const carolWallet = await api(h.t).call('GET', '/api/v1/wallet', {
       headers: { authorization: `Bearer ${carolLogin.json().token as string}` },
     });
     expect(carolWallet.json().balances).toEqual([
@@ -502,7 +383,7 @@ describe('the web app', () => {
       await c.getByText(`To ${bob.nickname}`).first().waitFor();
       await shot(c, 'history', 'en');
       // Bob's notifications in English: new ones, so that they show as unread.
-      const { call } = api(t);
+      const { call } = api(h.t);
       const login = await call('POST', '/api/v1/auth/login', {
         body: { phone: alice.phone, password: PASSWORD },
       });
@@ -517,7 +398,7 @@ describe('the web app', () => {
         });
         expect(res.statusCode, res.body).toBe(201);
       }
-      const b = await newPage();
+      const b = await h.newPage();
       await b.goto('/');
       await b.evaluate(() => localStorage.setItem('hebao.lang', 'en'));
       await b.reload();

@@ -1,9 +1,12 @@
 /** Small inline icons (decorative: every use has a visible or aria label next to it). */
 import type { SVGProps } from 'react';
 
-type P = SVGProps<SVGSVGElement> & { size?: number };
+/** Props of an icon: the SVG attributes and a square size in pixels (24 by default). */
+export type IconProps = SVGProps<SVGSVGElement> & { size?: number };
+type P = IconProps;
 
-function Svg({ size = 24, children, ...rest }: P) {
+/** The frame of every inline icon: a 24x24 stroked SVG, hidden from assistive technology. */
+export function Svg({ size = 24, children, ...rest }: P) {
   return (
     <svg
       width={size}

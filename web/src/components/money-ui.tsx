@@ -1,27 +1,11 @@
 /** Pieces shared by the group money, family account and IOU screens. */
-import type { ReactNode, SVGProps } from 'react';
-
-type P = SVGProps<SVGSVGElement> & { size?: number };
-
-function Svg({ size = 24, children, ...rest }: P) {
-  return (
-    <svg
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth={1.8}
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-      {...rest}
-    >
-      {children}
-    </svg>
-  );
-}
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { useAsync } from '../hooks.ts';
+import { social } from '../pages/social-api.ts';
+import { type IconProps as P, Svg } from './icons.tsx';
+import { Field } from './ui.tsx';
 
 /** A jar of coins: the group fund. */
 export const FundIcon = (p: P) => (
@@ -114,5 +98,59 @@ export function Stat({ label, value, testId }: { label: string; value: string; t
       <dt>{label}</dt>
       <dd data-testid={testId}>{value}</dd>
     </div>
+  );
+}
+
+/** The user's friends (first 100) for a picker: `data` is undefined while loading. */
+export function useFriendOptions() {
+  return useAsync(async () => (await social.friends(undefined, 100)).items, []);
+}
+
+/**
+ * A `<select>` of the user's friends (from `useFriendOptions`): "Loading" until they are in,
+ * a link to add one when there are none.
+ */
+export function FriendSelect({
+  friends,
+  label,
+  name,
+  value,
+  error,
+  onChange,
+}: {
+  friends: { data?: { userId: string; nickname: string }[] | undefined };
+  label: string;
+  name: string;
+  value: string;
+  error?: string | undefined;
+  onChange: (userId: string) => void;
+}) {
+  const { t } = useTranslation();
+  if (friends.data && friends.data.length === 0) {
+    return (
+      <p className="muted small">
+        {t('groups.noFriends')} <Link to="/friends/add">{t('friends.add')}</Link>
+      </p>
+    );
+  }
+  return (
+    <Field label={label} error={error}>
+      {(p) => (
+        <select
+          {...p}
+          name={name}
+          value={value}
+          disabled={!friends.data}
+          onChange={(e) => onChange(e.target.value)}
+        >
+          <option value="">{friends.data ? t('sendRedPacket.choose') : t('common.loading')}</option>
+          {friends.data?.map((x) => (
+            <option key={x.userId} value={x.userId}>
+              {x.nickname}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
   );
 }

@@ -1,27 +1,5 @@
 /** Icons of the friends, feed and red-envelope screens (decorative, like those in icons.tsx). */
-import type { SVGProps } from 'react';
-
-type P = SVGProps<SVGSVGElement> & { size?: number };
-
-function Svg({ size = 24, children, ...rest }: P) {
-  return (
-    <svg
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth={1.8}
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-      {...rest}
-    >
-      {children}
-    </svg>
-  );
-}
+import { type IconProps as P, Svg } from './icons.tsx';
 
 export const HeartIcon = ({ filled, ...p }: P & { filled?: boolean }) => (
   <Svg {...p}>

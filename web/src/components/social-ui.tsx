@@ -1,7 +1,10 @@
-import { useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Visibility } from '../api.ts';
+import { errorMessage } from '../errors.ts';
 import { FriendsIcon, GlobeIcon, LockIcon } from './icons.tsx';
+import { ErrorText, Loading } from './ui.tsx';
+import type { Paged } from './usePaged.ts';
 
 /** The first character of a nickname on a coloured disc; the hue follows the user id. */
 export function Avatar({
@@ -83,4 +86,35 @@ export function LoadMore({
     );
   }
   return count > 0 ? <p className="muted small center list-end">{t('history.end')}</p> : null;
+}
+
+/**
+ * A paged list (`usePaged`) in its states: its loading error, a spinner for the first page,
+ * `empty` when there is nothing (and no error), else `children` (the items); then "load more",
+ * and with `showEnd` the end-of-list line once everything is shown.
+ */
+export function PagedList<T>({
+  list,
+  empty,
+  showEnd,
+  children,
+}: {
+  list: Paged<T>;
+  empty: ReactNode;
+  showEnd?: boolean;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {list.error ? <ErrorText>{errorMessage(t, list.error)}</ErrorText> : null}
+      {list.loading ? <Loading /> : list.items.length === 0 && !list.error ? empty : children}
+      <LoadMore
+        hasMore={list.hasMore}
+        loading={list.loadingMore}
+        onMore={list.loadMore}
+        count={showEnd ? list.items.length : 0}
+      />
+    </>
+  );
 }

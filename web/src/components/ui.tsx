@@ -1,7 +1,8 @@
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from 'react-router';
-import { BackIcon, InboxIcon } from './icons.tsx';
+import { Link, useNavigate } from 'react-router';
+import { useMe } from '../auth.tsx';
+import { BackIcon, ChevronIcon, InboxIcon, ShieldIcon } from './icons.tsx';
 
 /** The bar at the top of a screen: a back button (unless it is a tab's root), title, extras. */
 export function PageHeader({
@@ -280,5 +281,87 @@ export function ConfirmSheet({
         </div>
       </div>
     </Sheet>
+  );
+}
+
+/** The "verify your identity" notice of money screens, linking to /me/verify; nothing once verified. */
+export function VerifyNotice({ children, chevron }: { children: ReactNode; chevron?: boolean }) {
+  const { t } = useTranslation();
+  const me = useMe();
+  if (me.verified) return null;
+  return (
+    <Link to="/me/verify" className="notice notice-warn">
+      <ShieldIcon />
+      <span className="notice-text">
+        <strong>{t('wallet.verifyTitle')}</strong>
+        <span>{children}</span>
+      </span>
+      {chevron && <ChevronIcon size={18} />}
+    </Link>
+  );
+}
+
+/** A form's full-width submit button: disabled and saying "Processing…" (or `busyLabel`) while busy. */
+export function SubmitButton({
+  busy,
+  busyLabel,
+  red,
+  children,
+}: {
+  busy: boolean;
+  busyLabel?: string;
+  /** The red-envelope colour instead of the primary one. */
+  red?: boolean;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <button
+      type="submit"
+      className={`button ${red ? 'button-red' : 'button-primary'} button-block`}
+      disabled={busy}
+    >
+      {busy ? (busyLabel ?? t('common.processing')) : children}
+    </button>
+  );
+}
+
+/** A round icon-only link (a page header's "add"): `label` is its accessible name and tooltip. */
+export function IconLink({
+  to,
+  label,
+  children,
+}: {
+  to: string;
+  label: string;
+  children: ReactNode;
+}) {
+  return (
+    <Link to={to} className="icon-button" aria-label={label} title={label}>
+      {children}
+    </Link>
+  );
+}
+
+/** A round icon-only button (refresh, delete): `label` is its accessible name and tooltip. */
+export function IconButton({
+  onClick,
+  label,
+  children,
+}: {
+  onClick: () => void;
+  label: string;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      className="icon-button"
+      onClick={onClick}
+      aria-label={label}
+      title={label}
+    >
+      {children}
+    </button>
   );
 }

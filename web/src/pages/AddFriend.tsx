@@ -5,7 +5,7 @@ import { ApiError } from '../api.ts';
 import { QrIcon } from '../components/icons.tsx';
 import { QrScannerSheet } from '../components/QrScanner.tsx';
 import { ImageIcon, ScanIcon } from '../components/social-icons.tsx';
-import { ErrorText, Field, PageHeader } from '../components/ui.tsx';
+import { ErrorText, Field, PageHeader, SubmitButton } from '../components/ui.tsx';
 import { errorMessage } from '../errors.ts';
 import { decodeQrImage, parseReceiveLink } from '../qr.ts';
 import { useToast } from '../toast.tsx';
@@ -164,9 +164,7 @@ export function AddFriendPage() {
           )}
         </Field>
         {error && <ErrorText>{error}</ErrorText>}
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? t('common.processing') : t('addFriend.submit')}
-        </button>
+        <SubmitButton busy={busy}>{t('addFriend.submit')}</SubmitButton>
       </form>
 
       <Link to="/friends/qr" className="notice notice-info">

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BlockIcon } from '../components/social-icons.tsx';
-import { Avatar, LoadMore } from '../components/social-ui.tsx';
-import { ConfirmSheet, EmptyState, ErrorText, Loading, PageHeader } from '../components/ui.tsx';
+import { Avatar, PagedList } from '../components/social-ui.tsx';
+import { ConfirmSheet, EmptyState, ErrorText, PageHeader } from '../components/ui.tsx';
 import { usePaged } from '../components/usePaged.ts';
 import { errorMessage } from '../errors.ts';
 import { useToast } from '../toast.tsx';
@@ -43,12 +43,10 @@ export function BlockedPage() {
       <p className="intro-text muted small">{t('blocked.intro')}</p>
       {error && <ErrorText>{error}</ErrorText>}
       <section className="card" aria-label={t('blocked.title')}>
-        {blocked.error ? <ErrorText>{errorMessage(t, blocked.error)}</ErrorText> : null}
-        {blocked.loading ? (
-          <Loading />
-        ) : blocked.items.length === 0 && !blocked.error ? (
-          <EmptyState title={t('blocked.empty')} icon={<BlockIcon size={36} />} />
-        ) : (
+        <PagedList
+          list={blocked}
+          empty={<EmptyState title={t('blocked.empty')} icon={<BlockIcon size={36} />} />}
+        >
           <ul className="people-list">
             {blocked.items.map((b) => (
               <li key={b.userId} className="person-row">
@@ -67,13 +65,7 @@ export function BlockedPage() {
               </li>
             ))}
           </ul>
-        )}
-        <LoadMore
-          hasMore={blocked.hasMore}
-          loading={blocked.loadingMore}
-          onMore={blocked.loadMore}
-          count={0}
-        />
+        </PagedList>
       </section>
       <ConfirmSheet
         open={confirm !== null}

@@ -9,15 +9,17 @@ import { CollectIcon, ProgressBar } from '../components/money-ui.tsx';
 import { usePinGate } from '../components/PinGate.tsx';
 import { formatDate } from '../components/social-format.ts';
 import { RefreshIcon } from '../components/social-icons.tsx';
-import { Avatar, LoadMore } from '../components/social-ui.tsx';
+import { Avatar, PagedList } from '../components/social-ui.tsx';
 import {
   AmountInput,
   ConfirmSheet,
   EmptyState,
   ErrorText,
   Field,
+  IconButton,
   Loading,
   PageHeader,
+  SubmitButton,
 } from '../components/ui.tsx';
 import { usePaged } from '../components/usePaged.ts';
 import { amountErrorMessage, errorMessage } from '../errors.ts';
@@ -62,16 +64,17 @@ export function CollectionsTab({ group }: { group: Group }) {
         <h2 id="collections-title" className="card-title card-title-spaced">
           {t('collection.listTitle')}
         </h2>
-        {list.error ? <ErrorText>{errorMessage(t, list.error)}</ErrorText> : null}
-        {list.loading ? (
-          <Loading />
-        ) : list.items.length === 0 && !list.error ? (
-          <EmptyState
-            title={t('collection.empty')}
-            hint={t('collection.emptyHint')}
-            icon={<CollectIcon size={36} />}
-          />
-        ) : (
+        <PagedList
+          list={list}
+          showEnd
+          empty={
+            <EmptyState
+              title={t('collection.empty')}
+              hint={t('collection.emptyHint')}
+              icon={<CollectIcon size={36} />}
+            />
+          }
+        >
           <ul className="people-list" data-testid="collections">
             {list.items.map((c) => (
               <li key={c.id}>
@@ -115,13 +118,7 @@ export function CollectionsTab({ group }: { group: Group }) {
               </li>
             ))}
           </ul>
-        )}
-        <LoadMore
-          hasMore={list.hasMore}
-          loading={list.loadingMore}
-          onMore={list.loadMore}
-          count={list.items.length}
-        />
+        </PagedList>
       </section>
     </>
   );
@@ -279,9 +276,7 @@ export function NewCollectionPage() {
             {preview ?? t('collection.previewNone')}
           </p>
           {error && <ErrorText>{error}</ErrorText>}
-          <button type="submit" className="button button-primary button-block" disabled={busy}>
-            {busy ? t('common.processing') : t('collection.submit')}
-          </button>
+          <SubmitButton busy={busy}>{t('collection.submit')}</SubmitButton>
         </form>
       )}
     </div>
@@ -374,15 +369,9 @@ export function CollectionPage() {
         title={t('collection.title')}
         back={c ? `/groups/${c.groupId}?tab=collections` : true}
         right={
-          <button
-            type="button"
-            className="icon-button"
-            onClick={reload}
-            aria-label={t('redpacket.refresh')}
-            title={t('redpacket.refresh')}
-          >
+          <IconButton onClick={reload} label={t('redpacket.refresh')}>
             <RefreshIcon />
-          </button>
+          </IconButton>
         }
       />
       {collection.error && !c ? (

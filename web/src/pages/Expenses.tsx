@@ -4,11 +4,11 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError, MoneySubmission } from '../api.ts';
 import { useMe } from '../auth.tsx';
 import { isManager, MemberChecklist, memberName, useGroup } from '../components/group-shared.tsx';
-import { PlusIcon, ShieldIcon } from '../components/icons.tsx';
+import { PlusIcon } from '../components/icons.tsx';
 import { HistoryIcon, ReceiptIcon, ScalesIcon } from '../components/money-ui.tsx';
 import { usePinGate } from '../components/PinGate.tsx';
 import { formatDate } from '../components/social-format.ts';
-import { Avatar, LoadMore } from '../components/social-ui.tsx';
+import { Avatar, LoadMore, PagedList } from '../components/social-ui.tsx';
 import {
   BASIS_POINTS,
   formatPercent,
@@ -25,6 +25,8 @@ import {
   Field,
   Loading,
   PageHeader,
+  SubmitButton,
+  VerifyNotice,
 } from '../components/ui.tsx';
 import { usePaged } from '../components/usePaged.ts';
 import { amountErrorMessage, errorMessage } from '../errors.ts';
@@ -190,16 +192,17 @@ export function ExpensesTab({ group }: { group: Group }) {
         <h2 id="expenses-title" className="card-title card-title-spaced">
           {t('expense.listTitle')}
         </h2>
-        {expenses.error ? <ErrorText>{errorMessage(t, expenses.error)}</ErrorText> : null}
-        {expenses.loading ? (
-          <Loading />
-        ) : expenses.items.length === 0 && !expenses.error ? (
-          <EmptyState
-            title={t('expense.empty')}
-            hint={t('expense.emptyHint')}
-            icon={<ReceiptIcon size={36} />}
-          />
-        ) : (
+        <PagedList
+          list={expenses}
+          showEnd
+          empty={
+            <EmptyState
+              title={t('expense.empty')}
+              hint={t('expense.emptyHint')}
+              icon={<ReceiptIcon size={36} />}
+            />
+          }
+        >
           <ul className="tx-list" data-testid="expenses">
             {expenses.items.map((e) => {
               const mine = e.split.participants.find((p) => p.userId === me.id)?.owed ?? 0;
@@ -244,13 +247,7 @@ export function ExpensesTab({ group }: { group: Group }) {
               );
             })}
           </ul>
-        )}
-        <LoadMore
-          hasMore={expenses.hasMore}
-          loading={expenses.loadingMore}
-          onMore={expenses.loadMore}
-          count={expenses.items.length}
-        />
+        </PagedList>
       </section>
 
       {settlements.items.length > 0 && (
@@ -658,9 +655,7 @@ function ExpenseForm({ group, expense }: { group: Group; expense: Expense | null
         </p>
       ) : null}
       {error && <ErrorText>{error}</ErrorText>}
-      <button type="submit" className="button button-primary button-block" disabled={busy}>
-        {busy ? t('common.processing') : expense ? t('expense.save') : t('expense.submit')}
-      </button>
+      <SubmitButton busy={busy}>{expense ? t('expense.save') : t('expense.submit')}</SubmitButton>
     </form>
   );
 }
@@ -944,15 +939,7 @@ export function SettlePage() {
   return (
     <div className="page">
       <PageHeader title={t('settle.title')} back />
-      {!me.verified && (
-        <Link to="/me/verify" className="notice notice-warn">
-          <ShieldIcon />
-          <span className="notice-text">
-            <strong>{t('wallet.verifyTitle')}</strong>
-            <span>{t('transfer.verifyFirst')}</span>
-          </span>
-        </Link>
-      )}
+      <VerifyNotice>{t('transfer.verifyFirst')}</VerifyNotice>
       {group.error || balances.error ? (
         <ErrorText>{errorMessage(t, group.error ?? balances.error)}</ErrorText>
       ) : !group.data || !b ? (
@@ -1012,9 +999,7 @@ export function SettlePage() {
             hint={to ? t('settle.most', { amount: f.money(most, b.currency) }) : undefined}
           />
           {error && <ErrorText>{error}</ErrorText>}
-          <button type="submit" className="button button-primary button-block" disabled={gate.busy}>
-            {gate.busy ? t('common.processing') : t('settle.submit')}
-          </button>
+          <SubmitButton busy={gate.busy}>{t('settle.submit')}</SubmitButton>
           <p className="muted small center">{t('settle.hint')}</p>
         </form>
       )}

@@ -3,8 +3,13 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { ApiError, MoneySubmission } from '../api.ts';
 import { useMe } from '../auth.tsx';
-import { PlusIcon, SendIcon, ShieldIcon } from '../components/icons.tsx';
-import { FamilyIcon, ProgressBar } from '../components/money-ui.tsx';
+import { PlusIcon, SendIcon } from '../components/icons.tsx';
+import {
+  FamilyIcon,
+  FriendSelect,
+  ProgressBar,
+  useFriendOptions,
+} from '../components/money-ui.tsx';
 import { usePinGate } from '../components/PinGate.tsx';
 import { formatDate } from '../components/social-format.ts';
 import { Avatar } from '../components/social-ui.tsx';
@@ -13,15 +18,16 @@ import {
   ConfirmSheet,
   EmptyState,
   ErrorText,
-  Field,
+  IconLink,
   Loading,
   PageHeader,
   Sheet,
+  SubmitButton,
+  VerifyNotice,
 } from '../components/ui.tsx';
 import { usePaged } from '../components/usePaged.ts';
 import { amountErrorMessage, errorMessage } from '../errors.ts';
 import { useFormat } from '../format.ts';
-import { useAsync } from '../hooks.ts';
 import { parseAmount, toDecimalString } from '../money.ts';
 import { useToast } from '../toast.tsx';
 import {
@@ -31,7 +37,6 @@ import {
   familyApi,
   familyMoney,
 } from './money-api.ts';
-import { social } from './social-api.ts';
 
 /** What the payer is to the member, from what the member is to the payer. */
 const INVERSE: Record<FamilyRelation, FamilyRelation> = {
@@ -104,14 +109,9 @@ export function FamilyPage() {
         title={t('family.title')}
         back
         right={
-          <Link
-            to="/family/new"
-            className="icon-button"
-            aria-label={t('family.link')}
-            title={t('family.link')}
-          >
+          <IconLink to="/family/new" label={t('family.link')}>
             <PlusIcon />
-          </Link>
+          </IconLink>
         }
       />
       <section className="intro card">
@@ -438,14 +438,13 @@ const LINK_ERRORS = {
 /** Link a friend: they may pay from my wallet up to a monthly limit I choose. */
 export function LinkFamilyPage() {
   const { t } = useTranslation();
-  const me = useMe();
   const f = useFormat();
   const toast = useToast();
   const navigate = useNavigate();
   const submission = useRef(new MoneySubmission());
   const gate = usePinGate();
   const relationId = useId();
-  const friends = useAsync(async () => (await social.friends(undefined, 100)).items, []);
+  const friends = useFriendOptions();
   const [member, setMember] = useState('');
   const [relation, setRelation] = useState<FamilyRelation>('parent');
   const [limit, setLimit] = useState('');
@@ -488,49 +487,25 @@ export function LinkFamilyPage() {
   return (
     <div className="page">
       <PageHeader title={t('family.linkTitle')} back />
-      {!me.verified && (
-        <Link to="/me/verify" className="notice notice-warn">
-          <ShieldIcon />
-          <span className="notice-text">
-            <strong>{t('wallet.verifyTitle')}</strong>
-            <span>{t('family.verifyFirst')}</span>
-          </span>
-        </Link>
-      )}
+      <VerifyNotice>{t('family.verifyFirst')}</VerifyNotice>
       <form className="card form-card" onSubmit={submit} noValidate>
         <p className="form-lead">
           <FamilyIcon size={20} /> {t('family.linkLead')}
         </p>
         {friends.error ? (
           <ErrorText>{errorMessage(t, friends.error)}</ErrorText>
-        ) : friends.data && friends.data.length === 0 ? (
-          <p className="muted small">
-            {t('groups.noFriends')} <Link to="/friends/add">{t('friends.add')}</Link>
-          </p>
         ) : (
-          <Field label={t('family.member')} error={errors.member}>
-            {(p) => (
-              <select
-                {...p}
-                name="member"
-                value={member}
-                disabled={!friends.data}
-                onChange={(e) => {
-                  setMember(e.target.value);
-                  setErrors((x) => ({ ...x, member: undefined }));
-                }}
-              >
-                <option value="">
-                  {friends.data ? t('sendRedPacket.choose') : t('common.loading')}
-                </option>
-                {friends.data?.map((x) => (
-                  <option key={x.userId} value={x.userId}>
-                    {x.nickname}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <FriendSelect
+            friends={friends}
+            label={t('family.member')}
+            name="member"
+            value={member}
+            error={errors.member}
+            onChange={(v) => {
+              setMember(v);
+              setErrors((x) => ({ ...x, member: undefined }));
+            }}
+          />
         )}
         <fieldset className="field">
           <legend id={relationId}>
@@ -562,9 +537,7 @@ export function LinkFamilyPage() {
           hint={t('family.monthlyLimitHint')}
         />
         {error && <ErrorText>{error}</ErrorText>}
-        <button type="submit" className="button button-primary button-block" disabled={gate.busy}>
-          {gate.busy ? t('common.processing') : t('family.linkSubmit')}
-        </button>
+        <SubmitButton busy={gate.busy}>{t('family.linkSubmit')}</SubmitButton>
         <p className="muted small center">{t('family.linkFootnote')}</p>
       </form>
       {gate.sheet}

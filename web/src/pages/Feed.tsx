@@ -5,10 +5,9 @@ import { useMe } from '../auth.tsx';
 import { PaymentCard, PostCard } from '../components/FeedCards.tsx';
 import { FeedIcon } from '../components/icons.tsx';
 import { PenIcon, RefreshIcon } from '../components/social-icons.tsx';
-import { LoadMore } from '../components/social-ui.tsx';
-import { EmptyState, ErrorText, Loading } from '../components/ui.tsx';
+import { PagedList } from '../components/social-ui.tsx';
+import { EmptyState, IconButton } from '../components/ui.tsx';
 import { usePaged } from '../components/usePaged.ts';
-import { errorMessage } from '../errors.ts';
 import { onWalletChanged } from '../events.ts';
 import { type FeedItem, social } from './social-api.ts';
 import { NotificationBell } from './Wallet.tsx';
@@ -33,15 +32,9 @@ export function FeedPage() {
       <header className="home-header">
         <h1 className="tab-title">{t('tabs.feed')}</h1>
         <div className="header-actions">
-          <button
-            type="button"
-            className="icon-button"
-            onClick={reload}
-            aria-label={t('feed.refresh')}
-            title={t('feed.refresh')}
-          >
+          <IconButton onClick={reload} label={t('feed.refresh')}>
             <RefreshIcon />
-          </button>
+          </IconButton>
           <NotificationBell />
         </div>
       </header>
@@ -51,22 +44,23 @@ export function FeedPage() {
           <PenIcon size={18} /> {t('feed.compose')}
         </span>
       </Link>
-      {feed.error ? <ErrorText>{errorMessage(t, feed.error)}</ErrorText> : null}
-      {feed.loading ? (
-        <Loading />
-      ) : feed.items.length === 0 && !feed.error ? (
-        <div className="card">
-          <EmptyState
-            title={t('feed.empty')}
-            hint={t('feed.emptyHint')}
-            icon={<FeedIcon size={36} />}
-          >
-            <Link to="/friends/add" className="button button-secondary button-small">
-              {t('friends.add')}
-            </Link>
-          </EmptyState>
-        </div>
-      ) : (
+      <PagedList
+        list={feed}
+        showEnd
+        empty={
+          <div className="card">
+            <EmptyState
+              title={t('feed.empty')}
+              hint={t('feed.emptyHint')}
+              icon={<FeedIcon size={36} />}
+            >
+              <Link to="/friends/add" className="button button-secondary button-small">
+                {t('friends.add')}
+              </Link>
+            </EmptyState>
+          </div>
+        }
+      >
         <ul className="feed-list" aria-label={t('feed.label')}>
           {feed.items.map((item) => (
             <li key={keyOf(item)}>
@@ -91,13 +85,7 @@ export function FeedPage() {
             </li>
           ))}
         </ul>
-      )}
-      <LoadMore
-        hasMore={feed.hasMore}
-        loading={feed.loadingMore}
-        onMore={feed.loadMore}
-        count={feed.items.length}
-      />
+      </PagedList>
     </div>
   );
 }

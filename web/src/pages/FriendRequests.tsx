@@ -3,8 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { timeAgo } from '../components/social-format.ts';
 import { UserPlusIcon } from '../components/social-icons.tsx';
-import { Avatar, LoadMore } from '../components/social-ui.tsx';
-import { EmptyState, ErrorText, Loading, PageHeader } from '../components/ui.tsx';
+import { Avatar, PagedList } from '../components/social-ui.tsx';
+import { EmptyState, ErrorText, IconLink, PageHeader } from '../components/ui.tsx';
 import { usePaged } from '../components/usePaged.ts';
 import { errorMessage } from '../errors.ts';
 import { useNotifications } from '../notifications.tsx';
@@ -66,14 +66,9 @@ export function FriendRequestsPage() {
         title={t('friends.requests')}
         back="/friends"
         right={
-          <Link
-            to="/friends/add"
-            className="icon-button"
-            aria-label={t('friends.add')}
-            title={t('friends.add')}
-          >
+          <IconLink to="/friends/add" label={t('friends.add')}>
             <UserPlusIcon />
-          </Link>
+          </IconLink>
         }
       />
       {error && <ErrorText>{error}</ErrorText>}
@@ -81,16 +76,16 @@ export function FriendRequestsPage() {
         <h2 id="incoming-title" className="card-title card-title-spaced">
           {t('friends.incoming')}
         </h2>
-        {incoming.error ? <ErrorText>{errorMessage(t, incoming.error)}</ErrorText> : null}
-        {incoming.loading ? (
-          <Loading />
-        ) : incoming.items.length === 0 && !incoming.error ? (
-          <EmptyState
-            title={t('friends.noIncoming')}
-            hint={t('friends.noIncomingHint')}
-            icon={<UserPlusIcon size={36} />}
-          />
-        ) : (
+        <PagedList
+          list={incoming}
+          empty={
+            <EmptyState
+              title={t('friends.noIncoming')}
+              hint={t('friends.noIncomingHint')}
+              icon={<UserPlusIcon size={36} />}
+            />
+          }
+        >
           <ul className="people-list">
             {incoming.items.map((r) => (
               <li key={r.id} className="person-row request-row">
@@ -129,25 +124,14 @@ export function FriendRequestsPage() {
               </li>
             ))}
           </ul>
-        )}
-        <LoadMore
-          hasMore={incoming.hasMore}
-          loading={incoming.loadingMore}
-          onMore={incoming.loadMore}
-          count={0}
-        />
+        </PagedList>
       </section>
 
       <section className="card" aria-labelledby="sent-title">
         <h2 id="sent-title" className="card-title card-title-spaced">
           {t('friends.sent')}
         </h2>
-        {sent.error ? <ErrorText>{errorMessage(t, sent.error)}</ErrorText> : null}
-        {sent.loading ? (
-          <Loading />
-        ) : sent.items.length === 0 && !sent.error ? (
-          <p className="muted small">{t('friends.noSent')}</p>
-        ) : (
+        <PagedList list={sent} empty={<p className="muted small">{t('friends.noSent')}</p>}>
           <ul className="people-list">
             {sent.items.map((r) => (
               <li key={r.id}>
@@ -162,13 +146,7 @@ export function FriendRequestsPage() {
               </li>
             ))}
           </ul>
-        )}
-        <LoadMore
-          hasMore={sent.hasMore}
-          loading={sent.loadingMore}
-          onMore={sent.loadMore}
-          count={0}
-        />
+        </PagedList>
       </section>
     </div>
   );

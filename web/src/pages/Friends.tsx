@@ -4,10 +4,9 @@ import { Link } from 'react-router';
 import { ChevronIcon, EnvelopeIcon, LockIcon, QrIcon } from '../components/icons.tsx';
 import { formatDate } from '../components/social-format.ts';
 import { BlockIcon, GroupIcon, UserPlusIcon } from '../components/social-icons.tsx';
-import { Avatar, LoadMore } from '../components/social-ui.tsx';
-import { EmptyState, ErrorText, Loading } from '../components/ui.tsx';
+import { Avatar, PagedList } from '../components/social-ui.tsx';
+import { EmptyState, IconLink } from '../components/ui.tsx';
 import { usePaged } from '../components/usePaged.ts';
-import { errorMessage } from '../errors.ts';
 import { useNotifications } from '../notifications.tsx';
 import { social } from './social-api.ts';
 import { NotificationBell } from './Wallet.tsx';
@@ -34,14 +33,9 @@ export function FriendsPage() {
       <header className="home-header">
         <h1 className="tab-title">{t('tabs.friends')}</h1>
         <div className="header-actions">
-          <Link
-            to="/friends/add"
-            className="icon-button"
-            aria-label={t('friends.add')}
-            title={t('friends.add')}
-          >
+          <IconLink to="/friends/add" label={t('friends.add')}>
             <UserPlusIcon />
-          </Link>
+          </IconLink>
           <NotificationBell />
         </div>
       </header>
@@ -83,20 +77,20 @@ export function FriendsPage() {
             {t('friends.list')}
           </h2>
         </div>
-        {friends.error ? <ErrorText>{errorMessage(t, friends.error)}</ErrorText> : null}
-        {friends.loading ? (
-          <Loading />
-        ) : friends.items.length === 0 && !friends.error ? (
-          <EmptyState
-            title={t('friends.empty')}
-            hint={t('friends.emptyHint')}
-            icon={<UserPlusIcon size={36} />}
-          >
-            <Link to="/friends/add" className="button button-secondary button-small">
-              {t('friends.add')}
-            </Link>
-          </EmptyState>
-        ) : (
+        <PagedList
+          list={friends}
+          empty={
+            <EmptyState
+              title={t('friends.empty')}
+              hint={t('friends.emptyHint')}
+              icon={<UserPlusIcon size={36} />}
+            >
+              <Link to="/friends/add" className="button button-secondary button-small">
+                {t('friends.add')}
+              </Link>
+            </EmptyState>
+          }
+        >
           <ul className="people-list">
             {friends.items.map((friend) => (
               <li key={friend.userId}>
@@ -113,13 +107,7 @@ export function FriendsPage() {
               </li>
             ))}
           </ul>
-        )}
-        <LoadMore
-          hasMore={friends.hasMore}
-          loading={friends.loadingMore}
-          onMore={friends.loadMore}
-          count={0}
-        />
+        </PagedList>
       </section>
 
       <nav className="card menu" aria-label={t('friends.settings')}>

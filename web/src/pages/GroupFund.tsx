@@ -4,10 +4,10 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, MoneySubmission } from '../api.ts';
 import { useMe } from '../auth.tsx';
 import { isManager, memberName, useGroup } from '../components/group-shared.tsx';
-import { ArrowUpIcon, PlusIcon, ShieldIcon } from '../components/icons.tsx';
+import { ArrowUpIcon, PlusIcon } from '../components/icons.tsx';
 import { FundIcon, ProgressBar } from '../components/money-ui.tsx';
 import { usePinGate } from '../components/PinGate.tsx';
-import { Avatar, LoadMore } from '../components/social-ui.tsx';
+import { Avatar, PagedList } from '../components/social-ui.tsx';
 import {
   AmountInput,
   EmptyState,
@@ -15,6 +15,8 @@ import {
   Field,
   Loading,
   PageHeader,
+  SubmitButton,
+  VerifyNotice,
 } from '../components/ui.tsx';
 import { usePaged } from '../components/usePaged.ts';
 import { amountErrorMessage, errorMessage } from '../errors.ts';
@@ -102,16 +104,17 @@ export function FundTab({ group, myRole }: { group: Group; myRole: GroupRole | u
         <h2 id="fund-entries-title" className="card-title card-title-spaced">
           {t('fund.entries')}
         </h2>
-        {entries.error ? <ErrorText>{errorMessage(t, entries.error)}</ErrorText> : null}
-        {entries.loading ? (
-          <Loading />
-        ) : entries.items.length === 0 && !entries.error ? (
-          <EmptyState
-            title={t('fund.empty')}
-            hint={t('fund.emptyHint')}
-            icon={<FundIcon size={36} />}
-          />
-        ) : (
+        <PagedList
+          list={entries}
+          showEnd
+          empty={
+            <EmptyState
+              title={t('fund.empty')}
+              hint={t('fund.emptyHint')}
+              icon={<FundIcon size={36} />}
+            />
+          }
+        >
           <ul className="tx-list" data-testid="fund-entries">
             {entries.items.map((e) => {
               const who = memberName(t, group, e.userId, me.id, e.nickname);
@@ -149,13 +152,7 @@ export function FundTab({ group, myRole }: { group: Group; myRole: GroupRole | u
               );
             })}
           </ul>
-        )}
-        <LoadMore
-          hasMore={entries.hasMore}
-          loading={entries.loadingMore}
-          onMore={entries.loadMore}
-          count={entries.items.length}
-        />
+        </PagedList>
       </section>
     </>
   );
@@ -239,15 +236,7 @@ export function FundFormPage({ mode }: { mode: 'contribute' | 'spend' }) {
   return (
     <div className="page">
       <PageHeader title={spend ? t('fund.spendTitle') : t('fund.contributeTitle')} back />
-      {!me.verified && (
-        <Link to="/me/verify" className="notice notice-warn">
-          <ShieldIcon />
-          <span className="notice-text">
-            <strong>{t('wallet.verifyTitle')}</strong>
-            <span>{t('transfer.verifyFirst')}</span>
-          </span>
-        </Link>
-      )}
+      <VerifyNotice>{t('transfer.verifyFirst')}</VerifyNotice>
       {group.error ? (
         <ErrorText>{errorMessage(t, group.error, { not_found: 'groupHome.notFound' })}</ErrorText>
       ) : !g ? (
@@ -311,13 +300,9 @@ export function FundFormPage({ mode }: { mode: 'contribute' | 'spend' }) {
             )}
           </Field>
           {error && <ErrorText>{error}</ErrorText>}
-          <button type="submit" className="button button-primary button-block" disabled={gate.busy}>
-            {gate.busy
-              ? t('common.processing')
-              : spend
-                ? t('fund.spendSubmit')
-                : t('fund.contributeSubmit')}
-          </button>
+          <SubmitButton busy={gate.busy}>
+            {spend ? t('fund.spendSubmit') : t('fund.contributeSubmit')}
+          </SubmitButton>
           <p className="muted small center">{t('fund.everyoneSees')}</p>
         </form>
       )}

@@ -3,8 +3,16 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { EnvelopeIcon, PlusIcon } from '../components/icons.tsx';
 import { GroupIcon } from '../components/social-icons.tsx';
-import { Avatar, LoadMore } from '../components/social-ui.tsx';
-import { EmptyState, ErrorText, Field, Loading, PageHeader } from '../components/ui.tsx';
+import { Avatar, LoadMore, PagedList } from '../components/social-ui.tsx';
+import {
+  EmptyState,
+  ErrorText,
+  Field,
+  IconLink,
+  Loading,
+  PageHeader,
+  SubmitButton,
+} from '../components/ui.tsx';
 import { usePaged } from '../components/usePaged.ts';
 import { errorMessage } from '../errors.ts';
 import { useToast } from '../toast.tsx';
@@ -24,31 +32,26 @@ export function GroupsPage() {
         title={t('groups.title')}
         back
         right={
-          <Link
-            to="/groups/new"
-            className="icon-button"
-            aria-label={t('groups.create')}
-            title={t('groups.create')}
-          >
+          <IconLink to="/groups/new" label={t('groups.create')}>
             <PlusIcon />
-          </Link>
+          </IconLink>
         }
       />
       <section className="card" aria-label={t('groups.title')}>
-        {groups.error ? <ErrorText>{errorMessage(t, groups.error)}</ErrorText> : null}
-        {groups.loading ? (
-          <Loading />
-        ) : groups.items.length === 0 && !groups.error ? (
-          <EmptyState
-            title={t('groups.empty')}
-            hint={t('groups.emptyHint')}
-            icon={<GroupIcon size={36} />}
-          >
-            <Link to="/groups/new" className="button button-secondary button-small">
-              {t('groups.create')}
-            </Link>
-          </EmptyState>
-        ) : (
+        <PagedList
+          list={groups}
+          empty={
+            <EmptyState
+              title={t('groups.empty')}
+              hint={t('groups.emptyHint')}
+              icon={<GroupIcon size={36} />}
+            >
+              <Link to="/groups/new" className="button button-secondary button-small">
+                {t('groups.create')}
+              </Link>
+            </EmptyState>
+          }
+        >
           <ul className="people-list">
             {groups.items.map((g) => (
               <li key={g.id} className="person-row">
@@ -71,13 +74,7 @@ export function GroupsPage() {
               </li>
             ))}
           </ul>
-        )}
-        <LoadMore
-          hasMore={groups.hasMore}
-          loading={groups.loadingMore}
-          onMore={groups.loadMore}
-          count={0}
-        />
+        </PagedList>
       </section>
     </div>
   );
@@ -182,9 +179,7 @@ export function NewGroupPage() {
           {errors.members && <ErrorText>{errors.members}</ErrorText>}
         </fieldset>
         {errors.form && <ErrorText>{errors.form}</ErrorText>}
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? t('common.processing') : t('groups.createSubmit')}
-        </button>
+        <SubmitButton busy={busy}>{t('groups.createSubmit')}</SubmitButton>
       </form>
     </div>
   );

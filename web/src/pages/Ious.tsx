@@ -3,12 +3,20 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError, MoneySubmission } from '../api.ts';
 import { useMe } from '../auth.tsx';
-import { ChevronIcon, PlusIcon, ShieldIcon } from '../components/icons.tsx';
-import { HistoryIcon, IouIcon, ProgressBar, Stat, Stats } from '../components/money-ui.tsx';
+import { ChevronIcon, PlusIcon } from '../components/icons.tsx';
+import {
+  FriendSelect,
+  HistoryIcon,
+  IouIcon,
+  ProgressBar,
+  Stat,
+  Stats,
+  useFriendOptions,
+} from '../components/money-ui.tsx';
 import { usePinGate } from '../components/PinGate.tsx';
 import { formatDate } from '../components/social-format.ts';
 import { RefreshIcon } from '../components/social-icons.tsx';
-import { Avatar, LoadMore } from '../components/social-ui.tsx';
+import { Avatar, PagedList } from '../components/social-ui.tsx';
 import { formatPercent, parsePercent } from '../components/split.ts';
 import {
   AmountInput,
@@ -16,9 +24,13 @@ import {
   EmptyState,
   ErrorText,
   Field,
+  IconButton,
+  IconLink,
   Loading,
   PageHeader,
   Sheet,
+  SubmitButton,
+  VerifyNotice,
 } from '../components/ui.tsx';
 import { usePaged } from '../components/usePaged.ts';
 import { amountErrorMessage, errorMessage } from '../errors.ts';
@@ -28,7 +40,6 @@ import { useAsync } from '../hooks.ts';
 import { parseAmount, toDecimalString } from '../money.ts';
 import { useToast } from '../toast.tsx';
 import { type Iou, type IouStatus, iouApi, iouMaxRateBps, iouMoney } from './money-api.ts';
-import { social } from './social-api.ts';
 
 const STATUS_TONE: Record<IouStatus, string> = {
   requested: 'chip-pending',
@@ -98,14 +109,9 @@ export function IousPage() {
         title={t('iou.title')}
         back
         right={
-          <Link
-            to="/ious/new"
-            className="icon-button"
-            aria-label={t('iou.request')}
-            title={t('iou.request')}
-          >
+          <IconLink to="/ious/new" label={t('iou.request')}>
             <PlusIcon />
-          </Link>
+          </IconLink>
         }
       />
       <fieldset className="segmented box-switch">
@@ -124,22 +130,23 @@ export function IousPage() {
         ))}
       </fieldset>
       <section className="card" aria-label={t(`iou.side.${side}`)}>
-        {list.error ? <ErrorText>{errorMessage(t, list.error)}</ErrorText> : null}
-        {list.loading ? (
-          <Loading />
-        ) : list.items.length === 0 && !list.error ? (
-          <EmptyState
-            title={t(`iou.empty.${side}`)}
-            hint={t('iou.emptyHint')}
-            icon={<IouIcon size={36} />}
-          >
-            {side === 'borrowed' && (
-              <Link to="/ious/new" className="button button-secondary button-small">
-                {t('iou.request')}
-              </Link>
-            )}
-          </EmptyState>
-        ) : (
+        <PagedList
+          list={list}
+          showEnd
+          empty={
+            <EmptyState
+              title={t(`iou.empty.${side}`)}
+              hint={t('iou.emptyHint')}
+              icon={<IouIcon size={36} />}
+            >
+              {side === 'borrowed' && (
+                <Link to="/ious/new" className="button button-secondary button-small">
+                  {t('iou.request')}
+                </Link>
+              )}
+            </EmptyState>
+          }
+        >
           <ul className="people-list" data-testid="ious">
             {list.items.map((x) => {
               const other =
@@ -171,13 +178,7 @@ export function IousPage() {
               );
             })}
           </ul>
-        )}
-        <LoadMore
-          hasMore={list.hasMore}
-          loading={list.loadingMore}
-          onMore={list.loadMore}
-          count={list.items.length}
-        />
+        </PagedList>
       </section>
     </div>
   );
@@ -192,11 +193,10 @@ const REQUEST_ERRORS = {
 /** Ask a friend for a loan: amount, yearly rate under the cap, due date and purpose. */
 export function NewIouPage() {
   const { t, i18n } = useTranslation();
-  const me = useMe();
   const f = useFormat();
   const navigate = useNavigate();
   const submission = useRef(new MoneySubmission());
-  const friends = useAsync(async () => (await social.friends(undefined, 100)).items, []);
+  const friends = useFriendOptions();
   const cap = useAsync(() => iouMaxRateBps(), []);
   const maxBps = cap.data ?? 2400;
   const [lender, setLender] = useState('');
@@ -257,45 +257,19 @@ export function NewIouPage() {
   return (
     <div className="page">
       <PageHeader title={t('iou.requestTitle')} back />
-      {!me.verified && (
-        <Link to="/me/verify" className="notice notice-warn">
-          <ShieldIcon />
-          <span className="notice-text">
-            <strong>{t('wallet.verifyTitle')}</strong>
-            <span>{t('iou.verifyFirst')}</span>
-          </span>
-        </Link>
-      )}
+      <VerifyNotice>{t('iou.verifyFirst')}</VerifyNotice>
       <form className="card form-card" onSubmit={submit} noValidate>
-        {friends.data && friends.data.length === 0 ? (
-          <p className="muted small">
-            {t('groups.noFriends')} <Link to="/friends/add">{t('friends.add')}</Link>
-          </p>
-        ) : (
-          <Field label={t('iou.lender')} error={errors.lender}>
-            {(p) => (
-              <select
-                {...p}
-                name="lender"
-                value={lender}
-                disabled={!friends.data}
-                onChange={(e) => {
-                  setLender(e.target.value);
-                  setErrors((x) => ({ ...x, lender: undefined }));
-                }}
-              >
-                <option value="">
-                  {friends.data ? t('sendRedPacket.choose') : t('common.loading')}
-                </option>
-                {friends.data?.map((x) => (
-                  <option key={x.userId} value={x.userId}>
-                    {x.nickname}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-        )}
+        <FriendSelect
+          friends={friends}
+          label={t('iou.lender')}
+          name="lender"
+          value={lender}
+          error={errors.lender}
+          onChange={(v) => {
+            setLender(v);
+            setErrors((x) => ({ ...x, lender: undefined }));
+          }}
+        />
         <AmountInput
           label={t('iou.amount')}
           value={amount}
@@ -384,9 +358,7 @@ export function NewIouPage() {
           )}
         </div>
         {error && <ErrorText>{error}</ErrorText>}
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? t('common.processing') : t('iou.requestSubmit')}
-        </button>
+        <SubmitButton busy={busy}>{t('iou.requestSubmit')}</SubmitButton>
         <p className="muted small center">{t('iou.requestFootnote')}</p>
       </form>
     </div>
@@ -521,15 +493,9 @@ export function IouPage() {
         title={t('iou.detailTitle')}
         back="/ious"
         right={
-          <button
-            type="button"
-            className="icon-button"
-            onClick={reload}
-            aria-label={t('redpacket.refresh')}
-            title={t('redpacket.refresh')}
-          >
+          <IconButton onClick={reload} label={t('redpacket.refresh')}>
             <RefreshIcon />
-          </button>
+          </IconButton>
         }
       />
       {iou.error && !x ? (

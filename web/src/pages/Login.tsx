@@ -5,7 +5,7 @@ import { api } from '../api.ts';
 import { useAuth } from '../auth.tsx';
 import { Logo } from '../components/icons.tsx';
 import { LanguageSwitch } from '../components/LanguageSwitch.tsx';
-import { ErrorText, Field } from '../components/ui.tsx';
+import { ErrorText, Field, SubmitButton } from '../components/ui.tsx';
 import { errorMessage } from '../errors.ts';
 
 export function validPhone(raw: string): boolean {
@@ -94,9 +94,9 @@ export function LoginPage() {
           )}
         </Field>
         {errors.form && <ErrorText>{errors.form}</ErrorText>}
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? t('auth.loggingIn') : t('auth.login')}
-        </button>
+        <SubmitButton busy={busy} busyLabel={t('auth.loggingIn')}>
+          {t('auth.login')}
+        </SubmitButton>
         <p className="auth-switch">
           {t('auth.noAccount')}{' '}
           <Link
@@ -195,9 +195,9 @@ export function RegisterPage() {
           )}
         </Field>
         {errors.form && <ErrorText>{errors.form}</ErrorText>}
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? t('auth.registering') : t('auth.register')}
-        </button>
+        <SubmitButton busy={busy} busyLabel={t('auth.registering')}>
+          {t('auth.register')}
+        </SubmitButton>
         <p className="auth-switch">
           {t('auth.haveAccount')} <Link to="/login">{t('auth.login')}</Link>
         </p>

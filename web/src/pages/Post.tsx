@@ -6,7 +6,14 @@ import { PostCard } from '../components/FeedCards.tsx';
 import { timeAgo } from '../components/social-format.ts';
 import { CommentIcon, TrashIcon } from '../components/social-icons.tsx';
 import { Avatar, LoadMore } from '../components/social-ui.tsx';
-import { ConfirmSheet, EmptyState, ErrorText, Loading, PageHeader } from '../components/ui.tsx';
+import {
+  ConfirmSheet,
+  EmptyState,
+  ErrorText,
+  IconButton,
+  Loading,
+  PageHeader,
+} from '../components/ui.tsx';
 import { usePaged } from '../components/usePaged.ts';
 import { errorMessage } from '../errors.ts';
 import { useToast } from '../toast.tsx';
@@ -157,15 +164,9 @@ export function PostPage() {
                           <p className="comment-text">{c.text}</p>
                         </div>
                         {deletable && (
-                          <button
-                            type="button"
-                            className="icon-button"
-                            onClick={() => setConfirm(c)}
-                            aria-label={t('post.deleteComment')}
-                            title={t('post.deleteComment')}
-                          >
+                          <IconButton onClick={() => setConfirm(c)} label={t('post.deleteComment')}>
                             <TrashIcon size={18} />
-                          </button>
+                          </IconButton>
                         )}
                       </li>
                     );

@@ -11,7 +11,7 @@ import {
 import { timeAgo } from '../components/social-format.ts';
 import { CrownIcon, RefreshIcon } from '../components/social-icons.tsx';
 import { Avatar } from '../components/social-ui.tsx';
-import { ErrorText, Loading, PageHeader } from '../components/ui.tsx';
+import { ErrorText, IconButton, Loading, PageHeader } from '../components/ui.tsx';
 import { errorMessage } from '../errors.ts';
 import { walletChanged } from '../events.ts';
 import { useFormat } from '../format.ts';
@@ -96,15 +96,9 @@ export function RedPacketPage() {
         title={t('redpacket.detailTitle')}
         back
         right={
-          <button
-            type="button"
-            className="icon-button"
-            onClick={reload}
-            aria-label={t('redpacket.refresh')}
-            title={t('redpacket.refresh')}
-          >
+          <IconButton onClick={reload} label={t('redpacket.refresh')}>
             <RefreshIcon />
-          </button>
+          </IconButton>
         }
       />
       {packet.error ? (

@@ -3,10 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { EnvelopeIcon, PlusIcon } from '../components/icons.tsx';
 import { timeAgo } from '../components/social-format.ts';
-import { LoadMore } from '../components/social-ui.tsx';
-import { EmptyState, ErrorText, Loading, PageHeader } from '../components/ui.tsx';
+import { PagedList } from '../components/social-ui.tsx';
+import { EmptyState, IconLink, PageHeader } from '../components/ui.tsx';
 import { usePaged } from '../components/usePaged.ts';
-import { errorMessage } from '../errors.ts';
 import { useFormat } from '../format.ts';
 import { useNotifications } from '../notifications.tsx';
 import { type RedPacketListItem, social } from './social-api.ts';
@@ -84,14 +83,9 @@ export function RedPacketsPage() {
         title={t('redpacket.title')}
         back
         right={
-          <Link
-            to="/red-packets/new"
-            className="icon-button"
-            aria-label={t('sendRedPacket.title')}
-            title={t('sendRedPacket.title')}
-          >
+          <IconLink to="/red-packets/new" label={t('sendRedPacket.title')}>
             <PlusIcon />
-          </Link>
+          </IconLink>
         }
       />
       <div className="segmented box-switch" role="tablist" aria-label={t('redpacket.boxes')}>
@@ -109,32 +103,27 @@ export function RedPacketsPage() {
         ))}
       </div>
       <section className="card" aria-label={t(`redpacket.box.${box}`)}>
-        {list.error ? <ErrorText>{errorMessage(t, list.error)}</ErrorText> : null}
-        {list.loading ? (
-          <Loading />
-        ) : list.items.length === 0 && !list.error ? (
-          <EmptyState
-            title={t(`redpacket.empty.${box}`)}
-            hint={t('redpacket.emptyHint')}
-            icon={<EnvelopeIcon size={36} />}
-          >
-            <Link to="/red-packets/new" className="button button-red button-small">
-              {t('sendRedPacket.title')}
-            </Link>
-          </EmptyState>
-        ) : (
+        <PagedList
+          list={list}
+          showEnd
+          empty={
+            <EmptyState
+              title={t(`redpacket.empty.${box}`)}
+              hint={t('redpacket.emptyHint')}
+              icon={<EnvelopeIcon size={36} />}
+            >
+              <Link to="/red-packets/new" className="button button-red button-small">
+                {t('sendRedPacket.title')}
+              </Link>
+            </EmptyState>
+          }
+        >
           <ul className="tx-list">
             {list.items.map((p) => (
               <EnvelopeRow key={p.id} p={p} box={box} />
             ))}
           </ul>
-        )}
-        <LoadMore
-          hasMore={list.hasMore}
-          loading={list.loadingMore}
-          onMore={list.loadMore}
-          count={list.items.length}
-        />
+        </PagedList>
       </section>
     </div>
   );

@@ -3,11 +3,18 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, MoneySubmission } from '../api.ts';
 import { useAuth, useMe } from '../auth.tsx';
-import { CloseIcon, ShieldIcon } from '../components/icons.tsx';
+import { CloseIcon } from '../components/icons.tsx';
 import { PinSheet } from '../components/PinPad.tsx';
 import { GroupIcon } from '../components/social-icons.tsx';
 import { Avatar } from '../components/social-ui.tsx';
-import { AmountInput, ErrorText, Field, PageHeader } from '../components/ui.tsx';
+import {
+  AmountInput,
+  ErrorText,
+  Field,
+  PageHeader,
+  SubmitButton,
+  VerifyNotice,
+} from '../components/ui.tsx';
 import { amountErrorMessage, errorMessage } from '../errors.ts';
 import { walletChanged } from '../events.ts';
 import { useFormat } from '../format.ts';
@@ -221,15 +228,7 @@ export function SendRedPacketPage() {
   return (
     <div className="page red-page">
       <PageHeader title={t('sendRedPacket.title')} back />
-      {!me.verified && (
-        <Link to="/me/verify" className="notice notice-warn">
-          <ShieldIcon />
-          <span className="notice-text">
-            <strong>{t('wallet.verifyTitle')}</strong>
-            <span>{t('sendRedPacket.verifyFirst')}</span>
-          </span>
-        </Link>
-      )}
+      <VerifyNotice>{t('sendRedPacket.verifyFirst')}</VerifyNotice>
       <form className="card form-card red-form" onSubmit={submit} noValidate>
         {target ? (
           <div className="field">
@@ -337,9 +336,9 @@ export function SendRedPacketPage() {
           {f.money(total)}
         </p>
         {error && <ErrorText>{error}</ErrorText>}
-        <button type="submit" className="button button-red button-block" disabled={busy}>
-          {busy ? t('common.processing') : t('sendRedPacket.submit')}
-        </button>
+        <SubmitButton busy={busy} red>
+          {t('sendRedPacket.submit')}
+        </SubmitButton>
         <p className="muted small center">{t('sendRedPacket.refundHint')}</p>
       </form>
       <PinSheet

@@ -2,7 +2,7 @@ import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { MoneySubmission, money } from '../api.ts';
-import { AmountInput, ErrorText, PageHeader } from '../components/ui.tsx';
+import { AmountInput, ErrorText, PageHeader, SubmitButton } from '../components/ui.tsx';
 import { amountErrorMessage, errorMessage } from '../errors.ts';
 import { walletChanged } from '../events.ts';
 import { useFormat } from '../format.ts';
@@ -75,9 +75,7 @@ export function TopUpPage() {
         </fieldset>
         <p className="muted small">{t('topup.source')}</p>
         {error && <ErrorText>{error}</ErrorText>}
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? t('common.processing') : t('topup.submit')}
-        </button>
+        <SubmitButton busy={busy}>{t('topup.submit')}</SubmitButton>
       </form>
     </div>
   );

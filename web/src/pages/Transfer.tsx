@@ -3,9 +3,16 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, api, MoneySubmission, money, type Transfer, type Visibility } from '../api.ts';
 import { useAuth, useMe } from '../auth.tsx';
-import { CloseIcon, QrIcon, ShieldIcon } from '../components/icons.tsx';
+import { CloseIcon, QrIcon } from '../components/icons.tsx';
 import { PinSheet } from '../components/PinPad.tsx';
-import { AmountInput, ErrorText, Field, PageHeader } from '../components/ui.tsx';
+import {
+  AmountInput,
+  ErrorText,
+  Field,
+  PageHeader,
+  SubmitButton,
+  VerifyNotice,
+} from '../components/ui.tsx';
 import { amountErrorMessage, errorMessage } from '../errors.ts';
 import { walletChanged } from '../events.ts';
 import { maskPhone, useFormat } from '../format.ts';
@@ -154,15 +161,7 @@ export function TransferPage() {
   return (
     <div className="page">
       <PageHeader title={t('transfer.title')} back />
-      {!me.verified && (
-        <Link to="/me/verify" className="notice notice-warn">
-          <ShieldIcon />
-          <span className="notice-text">
-            <strong>{t('wallet.verifyTitle')}</strong>
-            <span>{t('transfer.verifyFirst')}</span>
-          </span>
-        </Link>
-      )}
+      <VerifyNotice>{t('transfer.verifyFirst')}</VerifyNotice>
       <form className="card form-card" onSubmit={submit} noValidate>
         {target ? (
           <div className="field">
@@ -334,9 +333,7 @@ export function TransferPage() {
           </label>
         )}
         {error && <ErrorText>{error}</ErrorText>}
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? t('common.processing') : t('transfer.submit')}
-        </button>
+        <SubmitButton busy={busy}>{t('transfer.submit')}</SubmitButton>
         {!me.hasPin && me.verified && (
           <p className="muted small center">
             <Link to="/me/pin">{t('transfer.setPinSuggestion')}</Link>

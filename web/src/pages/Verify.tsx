@@ -4,7 +4,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api.ts';
 import { useAuth, useMe } from '../auth.tsx';
 import { ShieldIcon } from '../components/icons.tsx';
-import { ErrorText, Field, PageHeader } from '../components/ui.tsx';
+import { ErrorText, Field, PageHeader, SubmitButton } from '../components/ui.tsx';
 import { errorMessage } from '../errors.ts';
 import { useToast } from '../toast.tsx';
 import { safeNext } from './Login.tsx';
@@ -134,9 +134,7 @@ export function VerifyPage() {
         </Field>
         <p className="muted small">{t('verify.privacy')}</p>
         {errors.form && <ErrorText>{errors.form}</ErrorText>}
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? t('common.processing') : t('verify.submit')}
-        </button>
+        <SubmitButton busy={busy}>{t('verify.submit')}</SubmitButton>
         {onboarding && (
           <p className="center">
             <Link to={next} className="link-button">

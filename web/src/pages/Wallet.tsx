@@ -21,7 +21,7 @@ import {
 } from '../components/icons.tsx';
 import { GroupIcon } from '../components/social-icons.tsx';
 import { TxRow } from '../components/TxRow.tsx';
-import { EmptyState, ErrorText, Loading } from '../components/ui.tsx';
+import { EmptyState, ErrorText, Loading, VerifyNotice } from '../components/ui.tsx';
 import { errorMessage } from '../errors.ts';
 import { useFormat } from '../format.ts';
 import { useAsync } from '../hooks.ts';
@@ -229,16 +229,7 @@ export function WalletPage() {
         </Link>
       </nav>
 
-      {!me.verified && (
-        <Link to="/me/verify" className="notice notice-warn">
-          <ShieldIcon />
-          <span className="notice-text">
-            <strong>{t('wallet.verifyTitle')}</strong>
-            <span>{t('wallet.verifyHint')}</span>
-          </span>
-          <ChevronIcon size={18} />
-        </Link>
-      )}
+      <VerifyNotice chevron>{t('wallet.verifyHint')}</VerifyNotice>
       {me.verified && !me.hasPin && (
         <Link to="/me/pin" className="notice notice-info">
           <LockIcon />

@@ -1,11 +1,16 @@
 import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate } from 'react-router';
+import { useNavigate } from 'react-router';
 import { ApiError, api, MoneySubmission, money } from '../api.ts';
 import { useMe } from '../auth.tsx';
-import { ShieldIcon } from '../components/icons.tsx';
 import { PinSheet } from '../components/PinPad.tsx';
-import { AmountInput, ErrorText, PageHeader } from '../components/ui.tsx';
+import {
+  AmountInput,
+  ErrorText,
+  PageHeader,
+  SubmitButton,
+  VerifyNotice,
+} from '../components/ui.tsx';
 import { amountErrorMessage, errorMessage } from '../errors.ts';
 import { walletChanged } from '../events.ts';
 import { useFormat } from '../format.ts';
@@ -80,15 +85,7 @@ export function WithdrawPage() {
   return (
     <div className="page">
       <PageHeader title={t('withdraw.title')} back />
-      {!me.verified && (
-        <Link to="/me/verify" className="notice notice-warn">
-          <ShieldIcon />
-          <span className="notice-text">
-            <strong>{t('wallet.verifyTitle')}</strong>
-            <span>{t('withdraw.verifyFirst')}</span>
-          </span>
-        </Link>
-      )}
+      <VerifyNotice>{t('withdraw.verifyFirst')}</VerifyNotice>
       <form className="card form-card" onSubmit={submit} noValidate>
         <AmountInput
           label={t('withdraw.amount')}
@@ -118,9 +115,7 @@ export function WithdrawPage() {
         />
         <p className="muted small">{t('withdraw.destination')}</p>
         {error && <ErrorText>{error}</ErrorText>}
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? t('common.processing') : t('withdraw.submit')}
-        </button>
+        <SubmitButton busy={busy}>{t('withdraw.submit')}</SubmitButton>
       </form>
       <PinSheet
         open={pinFor !== null}
