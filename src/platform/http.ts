@@ -4,6 +4,7 @@ import type { IdempotencyStore, StoredResponse } from './idempotency.ts';
 
 export interface RequestUser {
   id: string;
+  nickname: string;
   role: 'user' | 'admin';
   verified: boolean;
   sessionId: string;

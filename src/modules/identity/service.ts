@@ -20,6 +20,7 @@ export interface IdentityOptions {
 
 export interface AuthUser {
   id: string;
+  nickname: string;
   role: 'user' | 'admin';
   verified: boolean;
   sessionId: string;
@@ -183,11 +184,13 @@ export class IdentityService {
     const { rows } = await this.db.query<{
       session_id: string;
       id: string;
+      nickname: string;
       role: 'user' | 'admin';
       verified: boolean;
       last_seen_at: Date;
     }>(
-      `SELECT s.id AS session_id, u.id, u.role, u.verified_at IS NOT NULL AS verified, s.last_seen_at
+      `SELECT s.id AS session_id, u.id, u.nickname, u.role, u.verified_at IS NOT NULL AS verified,
+              s.last_seen_at
          FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2`,
       [sha256(token), this.clock.now()],
@@ -201,7 +204,13 @@ export class IdentityService {
         this.clock.now(),
       ]);
     }
-    return { id: row.id, role: row.role, verified: row.verified, sessionId: row.session_id };
+    return {
+      id: row.id,
+      nickname: row.nickname,
+      role: row.role,
+      verified: row.verified,
+      sessionId: row.session_id,
+    };
   }
 
   async logout(sessionId: string): Promise<void> {

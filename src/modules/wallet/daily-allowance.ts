@@ -21,14 +21,23 @@ export interface AllowanceAccounts {
 
 export type AllowancePeriod = 'day' | 'month';
 
+// Building an Intl.DateTimeFormat is costly and every money request needs one: keep them.
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar day (yyyymmdd) or month (yyyymm) that `at` falls in, in `timeZone`. */
 export function periodKey(at: Date, timeZone: string, period: AllowancePeriod): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    ...(period === 'day' ? { day: '2-digit' as const } : {}),
-  })
+  const cacheKey = `${timeZone}|${period}`;
+  let format = formats.get(cacheKey);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      ...(period === 'day' ? { day: '2-digit' as const } : {}),
+    });
+    formats.set(cacheKey, format);
+  }
+  return format
     .formatToParts(at)
     .filter((p) => p.type !== 'literal')
     .map((p) => p.value)

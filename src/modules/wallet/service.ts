@@ -50,6 +50,8 @@ export const noWalletHooks: WalletHooks = {
 export interface Caller {
   id: string;
   verified: boolean;
+  /** Known for callers of the HTTP API (from the session); looked up when missing. */
+  nickname?: string;
 }
 
 export interface TransferInput {
@@ -429,7 +431,7 @@ export class WalletService {
       {
         transferId: t.id,
         fromUserId: plan.sender.id,
-        fromNickname: (await this.identity.user(plan.sender.id))?.nickname,
+        fromNickname: plan.sender.nickname ?? (await this.identity.user(plan.sender.id))?.nickname,
         amount: fromMinor(t.amount),
         currency: t.currency,
         note: plan.note,
