@@ -137,9 +137,26 @@ export class FeedService {
     }
     return inTransaction(this.db, async (tx) => {
       await this.graph.lockFriendLists(tx, [fromUserId, toUserId], 'fan-out');
+      // One statement: the payment, then its inbox rows (none when it was recorded before).
+      // Friends of the payer cannot have blocked the payer (a block ends the friendship), but
+      // they may have blocked the payee, and the reverse: those readers are left out.
       const { rows } = await tx.query<{ seq: string }>(
-        `INSERT INTO feed_payments (transfer_id, from_user_id, to_user_id, note, visibility, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (transfer_id) DO NOTHING RETURNING seq`,
+        `WITH p AS (
+           INSERT INTO feed_payments (transfer_id, from_user_id, to_user_id, note, visibility, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (transfer_id) DO NOTHING RETURNING seq
+         ), fanned AS (
+           INSERT INTO feed_entries (owner_id, seq, kind, item_id)
+           SELECT o.owner_id, p.seq, 'payment', $1::uuid FROM p, (
+             SELECT $2::uuid AS owner_id UNION SELECT $3::uuid
+             UNION SELECT f.friend_id FROM friendships f
+                    WHERE f.user_id IN ($2::uuid, $3::uuid) AND $5 <> 'private'
+           ) o
+           WHERE o.owner_id IN ($2::uuid, $3::uuid) OR NOT EXISTS (
+             SELECT 1 FROM blocks b
+              WHERE (b.blocker_id = o.owner_id AND b.blocked_id IN ($2::uuid, $3::uuid))
+                 OR (b.blocked_id = o.owner_id AND b.blocker_id IN ($2::uuid, $3::uuid)))
+         )
+         SELECT seq FROM p`,
         [
           transferId,
           fromUserId,
@@ -149,23 +166,7 @@ export class FeedService {
           payment.createdAt,
         ],
       );
-      const seq = rows[0]?.seq;
-      if (seq === undefined) return { recorded: false };
-      // Friends of the payer cannot have blocked the payer (a block ends the friendship), but
-      // they may have blocked the payee, and the reverse: those readers are left out.
-      await tx.query(
-        `INSERT INTO feed_entries (owner_id, seq, kind, item_id)
-         SELECT o.owner_id, $1::bigint, 'payment', $2::uuid FROM (
-           SELECT $3::uuid AS owner_id UNION SELECT $4::uuid
-           UNION SELECT f.friend_id FROM friendships f
-                  WHERE f.user_id IN ($3::uuid, $4::uuid) AND $5 <> 'private'
-         ) o
-         WHERE o.owner_id IN ($3::uuid, $4::uuid) OR NOT EXISTS (
-           SELECT 1 FROM blocks b
-            WHERE (b.blocker_id = o.owner_id AND b.blocked_id IN ($3::uuid, $4::uuid))
-               OR (b.blocked_id = o.owner_id AND b.blocker_id IN ($3::uuid, $4::uuid)))`,
-        [seq, transferId, fromUserId, toUserId, payment.visibility],
-      );
+      if (rows[0]?.seq === undefined) return { recorded: false };
       return { recorded: true };
     });
   }
