@@ -52,7 +52,16 @@ const MONEY_KINDS = [
 
 /** The other person a notification is about, whichever field its kind names them in. */
 export function nameOf(n: Notification): string | undefined {
-  for (const key of ['fromNickname', 'byNickname', 'nickname']) {
+  // The person who acted: the sender, liker, borrower asking, family member paying, payer linking.
+  const keys = [
+    'fromNickname',
+    'byNickname',
+    'nickname',
+    'borrowerNickname',
+    'memberNickname',
+    'payerNickname',
+  ];
+  for (const key of keys) {
     const value = n.data[key];
     if (typeof value === 'string' && value) return value;
   }

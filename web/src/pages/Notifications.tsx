@@ -186,6 +186,8 @@ export function NotificationsPage() {
             const currency = typeof n.data.currency === 'string' ? n.data.currency : 'CNY';
             const note = detailOf(n);
             const name = nameOf(n) ?? (transferId ? names.get(transferId) : undefined);
+            // Transfers' titles say only the amount: the sender goes on the second line.
+            const fromLine = Boolean(name && transferId && n.kind.startsWith('transfer.'));
             const body = (
               <>
                 <span
@@ -204,8 +206,8 @@ export function NotificationsPage() {
                   </span>
                   <span className="notif-sub">
                     {/* Other kinds name the person in their title already. */}
-                    {name && transferId ? t('notifications.from', { name }) : null}
-                    {name && transferId && note ? ' · ' : null}
+                    {fromLine ? t('notifications.from', { name }) : null}
+                    {fromLine && note ? ' · ' : null}
                     {note
                       ? transferId
                         ? t('notifications.note', { note })
