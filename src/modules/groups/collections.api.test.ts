@@ -104,6 +104,7 @@ describe('collecting money', () => {
           collectionId: c.id,
           groupId: g.id,
           organizerId: g.organizer.id,
+          byNickname: await t.services.identity.nickname(g.organizer.id),
           currency: 'CNY',
           note: '烤鱼',
         },
@@ -348,7 +349,13 @@ describe('reminders and closing', () => {
       remindedAt: t.clock.now().toISOString(),
     });
     expect(await notificationsOf(b, 'group.collection.reminder')).toEqual([
-      { collectionId: id, groupId: g.id, organizerId: g.organizer.id, note: '烤鱼' },
+      {
+        collectionId: id,
+        groupId: g.id,
+        organizerId: g.organizer.id,
+        byNickname: await t.services.identity.nickname(g.organizer.id),
+        note: '烤鱼',
+      },
     ]);
     for (const u of [a, c])
       expect(await notificationsOf(u, 'group.collection.reminder')).toEqual([]);
@@ -376,7 +383,12 @@ describe('reminders and closing', () => {
     });
     for (const u of [b, c]) {
       expect(await notificationsOf(u, 'group.collection.closed')).toEqual([
-        { collectionId: id, groupId: g.id, organizerId: g.organizer.id },
+        {
+          collectionId: id,
+          groupId: g.id,
+          organizerId: g.organizer.id,
+          byNickname: await t.services.identity.nickname(g.organizer.id),
+        },
       ]);
     }
     expect(await notificationsOf(a, 'group.collection.closed')).toEqual([]);

@@ -250,7 +250,14 @@ export class CollectionService {
         tx,
         shares.map((s) => s.userId).filter((u) => u !== organizerId),
         'group.collection.requested',
-        { collectionId: id, groupId, organizerId, currency, note: held ? null : note },
+        {
+          collectionId: id,
+          groupId,
+          organizerId,
+          byNickname: await this.d.identity.nickname(organizerId, tx),
+          currency,
+          note: held ? null : note,
+        },
       );
     });
     return this.view(organizerId, id);
@@ -470,6 +477,7 @@ export class CollectionService {
         collectionId,
         groupId: c.group_id,
         organizerId,
+        byNickname: await this.d.identity.nickname(organizerId, tx),
         note: c.note_held ? null : c.note,
       });
       return { collectionId, remindedUserIds: unpaid, remindedAt: now.toISOString() };
@@ -489,7 +497,12 @@ export class CollectionService {
         tx,
         await this.unpaidMembers(tx, collectionId, c.group_id),
         'group.collection.closed',
-        { collectionId, groupId: c.group_id, organizerId },
+        {
+          collectionId,
+          groupId: c.group_id,
+          organizerId,
+          byNickname: await this.d.identity.nickname(organizerId, tx),
+        },
       );
     });
     return this.view(organizerId, collectionId);

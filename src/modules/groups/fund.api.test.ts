@@ -206,7 +206,9 @@ describe('spends', () => {
       amount: 2_500,
       currency: 'CNY',
       byUserId: g.treasurer.id,
+      byNickname: await t.services.identity.nickname(g.treasurer.id),
       toUserId: g.member2.id,
+      toNickname: await t.services.identity.nickname(g.member2.id),
       note: '买羽毛球',
     };
     for (const m of [g.owner, g.treasurer2, g.member, g.member2]) {

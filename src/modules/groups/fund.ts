@@ -217,7 +217,9 @@ export class GroupFundService {
         amount: input.amount,
         currency: FUND_CURRENCY,
         byUserId: user.id,
+        byNickname: await this.d.identity.nickname(user.id, tx),
         toUserId: recipientId,
+        toNickname: await this.d.identity.nickname(recipientId, tx),
         note: held ? null : note,
       });
       // Last, so the fund's account is locked only for the commit that follows.

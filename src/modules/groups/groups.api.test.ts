@@ -190,7 +190,12 @@ describe('groups', () => {
     await call('POST', `/api/v1/groups/${id}/members`, { user: owner, body: { userId: b!.id } });
     for (const u of [a!, b!]) {
       expect(await notificationsOf(u, 'group.added')).toEqual([
-        { groupId: id, groupName: '球队', byUserId: owner!.id },
+        {
+          groupId: id,
+          groupName: '球队',
+          byUserId: owner!.id,
+          byNickname: await t.services.identity.nickname(owner!.id),
+        },
       ]);
     }
     expect(await notificationsOf(owner!, 'group.added')).toEqual([]);

@@ -91,6 +91,7 @@ export class GroupsService {
         groupId: id,
         groupName: name,
         byUserId: ownerId,
+        byNickname: await this.d.identity.nickname(ownerId, tx),
       });
     });
     return this.group(ownerId, id);
@@ -163,6 +164,7 @@ export class GroupsService {
         groupId,
         groupName: await this.nameOf(tx, groupId),
         byUserId: actorId,
+        byNickname: await this.d.identity.nickname(actorId, tx),
       });
     });
     return this.group(actorId, groupId);

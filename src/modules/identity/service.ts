@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import { type Db, inTransaction } from '../../db/pool.ts';
+import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, conflict, invalid, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -266,6 +266,15 @@ export class IdentityService {
       [id],
     );
     return rows[0];
+  }
+
+  /** A user's nickname, for notifications that name who acted; inside a transaction with `q`. */
+  async nickname(id: string, q: Queryable = this.db): Promise<string | undefined> {
+    const { rows } = await q.query<{ nickname: string }>(
+      'SELECT nickname FROM users WHERE id = $1',
+      [id],
+    );
+    return rows[0]?.nickname;
   }
 
   async userByPhone(rawPhone: string): Promise<UserRow | undefined> {

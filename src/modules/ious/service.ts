@@ -368,6 +368,7 @@ export class IouService {
       await this.d.notifications.notify(tx, row.borrower_id, 'iou.accepted', {
         iouId: row.id,
         lenderId: row.lender_id,
+        fromNickname: await this.d.identity.nickname(row.lender_id, tx),
         amount: Number(row.principal),
         currency: row.currency,
         dueDate: row.due_date,
@@ -495,6 +496,7 @@ export class IouService {
       await this.d.notifications.notify(tx, row.lender_id, 'iou.repayment', {
         iouId: row.id,
         borrowerId: row.borrower_id,
+        fromNickname: await this.d.identity.nickname(row.borrower_id, tx),
         amount: input.amount,
         interestPart: fromMinor(split.interestPart),
         principalPart: fromMinor(split.principalPart),
@@ -558,6 +560,7 @@ export class IouService {
       await this.d.notifications.notify(tx, row.borrower_id, 'iou.forgiven', {
         iouId: row.id,
         lenderId: row.lender_id,
+        fromNickname: await this.d.identity.nickname(row.lender_id, tx),
         forgivenAmount,
         currency: row.currency,
       });
@@ -779,6 +782,7 @@ export class IouService {
       await this.d.notifications.notify(tx, notifyId, `iou.${status}`, {
         iouId: seen.id,
         byUserId: actorId,
+        byNickname: await this.d.identity.nickname(actorId, tx),
         amount: Number(seen.principal),
         currency: seen.currency,
       });
