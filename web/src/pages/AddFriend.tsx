@@ -3,13 +3,13 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { ApiError } from '../api.ts';
 import { QrIcon } from '../components/icons.tsx';
+import { compactPhone, PhoneInput, validPhone } from '../components/PhoneInput.tsx';
 import { QrScannerSheet } from '../components/QrScanner.tsx';
 import { ImageIcon, ScanIcon } from '../components/social-icons.tsx';
 import { ErrorText, Field, PageHeader, SubmitButton } from '../components/ui.tsx';
 import { errorMessage } from '../errors.ts';
 import { decodeQrImage, parseReceiveLink } from '../qr.ts';
 import { useToast } from '../toast.tsx';
-import { validPhone } from './Login.tsx';
 import { type FriendTarget, social } from './social-api.ts';
 
 const ADD_ERRORS = {
@@ -68,7 +68,7 @@ export function AddFriendPage() {
       setPhoneError(t('auth.errors.phone'));
       return;
     }
-    void send({ phone: phone.replace(/[\s-]/g, '') });
+    void send({ phone: compactPhone(phone) });
   };
 
   const onScanned = (text: string) => {
@@ -136,16 +136,11 @@ export function AddFriendPage() {
         </h2>
         <Field label={t('addFriend.phone')} error={phoneError}>
           {(p) => (
-            <input
-              {...p}
-              name="phone"
-              type="tel"
-              inputMode="tel"
-              autoComplete="off"
-              placeholder={t('auth.phonePlaceholder')}
+            <PhoneInput
+              field={p}
               value={phone}
-              onChange={(e) => {
-                setPhone(e.target.value);
+              onValue={(v) => {
+                setPhone(v);
                 setPhoneError(undefined);
               }}
             />

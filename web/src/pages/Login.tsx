@@ -5,13 +5,9 @@ import { api } from '../api.ts';
 import { useAuth } from '../auth.tsx';
 import { Logo } from '../components/icons.tsx';
 import { LanguageSwitch } from '../components/LanguageSwitch.tsx';
+import { compactPhone, PhoneInput, validPhone } from '../components/PhoneInput.tsx';
 import { ErrorText, Field, SubmitButton } from '../components/ui.tsx';
 import { errorMessage } from '../errors.ts';
-
-export function validPhone(raw: string): boolean {
-  const s = raw.replace(/[\s-]/g, '');
-  return /^1[3-9]\d{9}$/.test(s) || /^\+[1-9]\d{6,14}$/.test(s);
-}
 
 /** Only same-site paths: `?next=//evil.example` must not send the user away. */
 export function safeNext(next: string | null): string {
@@ -54,7 +50,7 @@ export function LoginPage() {
     if (Object.keys(next).length) return;
     setBusy(true);
     try {
-      await api.login({ phone: phone.replace(/[\s-]/g, ''), password });
+      await api.login({ phone: compactPhone(phone), password });
       await refresh();
       navigate(safeNext(params.get('next')), { replace: true });
     } catch (err) {
@@ -68,18 +64,7 @@ export function LoginPage() {
       <form className="card auth-card" onSubmit={submit} noValidate>
         <h1 className="auth-title">{t('auth.loginTitle')}</h1>
         <Field label={t('auth.phone')} error={errors.phone}>
-          {(p) => (
-            <input
-              {...p}
-              name="phone"
-              type="tel"
-              inputMode="tel"
-              autoComplete="tel"
-              placeholder={t('auth.phonePlaceholder')}
-              value={phone}
-              onChange={(e) => setPhone(e.target.value)}
-            />
-          )}
+          {(p) => <PhoneInput field={p} value={phone} onValue={setPhone} autoComplete="tel" />}
         </Field>
         <Field label={t('auth.password')} error={errors.password}>
           {(p) => (
@@ -137,7 +122,7 @@ export function RegisterPage() {
     setBusy(true);
     try {
       await api.register({
-        phone: phone.replace(/[\s-]/g, ''),
+        phone: compactPhone(phone),
         password,
         nickname: nickname.trim(),
       });
@@ -157,18 +142,7 @@ export function RegisterPage() {
       <form className="card auth-card" onSubmit={submit} noValidate>
         <h1 className="auth-title">{t('auth.registerTitle')}</h1>
         <Field label={t('auth.phone')} error={errors.phone}>
-          {(p) => (
-            <input
-              {...p}
-              name="phone"
-              type="tel"
-              inputMode="tel"
-              autoComplete="tel"
-              placeholder={t('auth.phonePlaceholder')}
-              value={phone}
-              onChange={(e) => setPhone(e.target.value)}
-            />
-          )}
+          {(p) => <PhoneInput field={p} value={phone} onValue={setPhone} autoComplete="tel" />}
         </Field>
         <Field label={t('auth.nickname')} error={errors.nickname}>
           {(p) => (

@@ -4,6 +4,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, api, MoneySubmission, money, type Transfer, type Visibility } from '../api.ts';
 import { useAuth, useMe } from '../auth.tsx';
 import { CloseIcon, QrIcon } from '../components/icons.tsx';
+import { compactPhone, PhoneInput, validPhone } from '../components/PhoneInput.tsx';
 import { PinSheet } from '../components/PinPad.tsx';
 import {
   AmountInput,
@@ -20,7 +21,6 @@ import { useAsync } from '../hooks.ts';
 import { parseAmount } from '../money.ts';
 import { decodeQrImage, parseReceiveLink, type ReceiveTarget } from '../qr.ts';
 import { payableFamilyLinks } from './Family.tsx';
-import { validPhone } from './Login.tsx';
 import type { FamilyTransferInput } from './money-api.ts';
 import { social } from './social-api.ts';
 
@@ -101,7 +101,7 @@ export function TransferPage() {
     setFieldErrors(errors);
     if (Object.keys(errors).length || !parsed.ok) return;
     const body: FamilyTransferInput = {
-      to: target ? { userId: target.userId } : { phone: phone.replace(/[\s-]/g, '') },
+      to: target ? { userId: target.userId } : { phone: compactPhone(phone) },
       amount: parsed.value,
       visibility,
       ...(note.trim() ? { note: note.trim() } : {}),
@@ -186,16 +186,11 @@ export function TransferPage() {
           <div className="recipient-row">
             <Field label={t('transfer.toPhone')} error={fieldErrors.phone}>
               {(p) => (
-                <input
-                  {...p}
-                  name="phone"
-                  type="tel"
-                  inputMode="tel"
-                  autoComplete="off"
-                  placeholder={t('auth.phonePlaceholder')}
+                <PhoneInput
+                  field={p}
                   value={phone}
-                  onChange={(e) => {
-                    setPhone(e.target.value);
+                  onValue={(v) => {
+                    setPhone(v);
                     setFieldErrors((x) => ({ ...x, phone: undefined }));
                   }}
                 />
