@@ -752,7 +752,8 @@ describe('racing the monthly limit', () => {
   it('never spends past the limit when it is lowered while payments race', async () => {
     const { payer, member, linkId } = await family({ payerBalance: 100_000, limit: 2_000 });
     const shop = await user();
-    const payments = Array.from({ length: 20 }, (_, i) =>
+    // 40 × 100 asks for twice the old limit: the cap below is a real bound.
+    const payments = Array.from({ length: 40 }, (_, i) =>
       pay(
         member,
         linkId,
@@ -779,6 +780,10 @@ describe('racing the monthly limit', () => {
       spentThisMonth: spent,
       remainingThisMonth: Math.max(0, 500 - spent),
     });
+    // Once the change has returned, only the new limit counts.
+    const after = await pay(member, linkId, { to: { userId: shop.id }, amount: 100 });
+    if (spent + 100 > 500) expect(after.json().code).toBe('limit_exceeded');
+    else expect(after.statusCode, after.body).toBe(201);
     expect((await t.services.ledger.verify()).ok).toBe(true);
   });
 
