@@ -5,7 +5,7 @@ import { AppError, conflict, forbidden, invalid, notFound } from '../../platform
 import { isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
 import type { IdentityService } from '../identity/index.ts';
-import { type Ledger, newTransferId, type TransferResult, transferIdFor } from '../ledger/index.ts';
+import { type Ledger, newTransferId, transferIdFor } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
 import { encodeTimeCursor, fromMicrosSql, microsSql, type TimeCursor } from '../social/cursor.ts';
 import type { SocialGraph } from '../social/graph.ts';
@@ -15,6 +15,7 @@ import {
   periodKey,
   type TransferInput,
   type TransferView,
+  transferRefusal,
   type WalletService,
 } from '../wallet/index.ts';
 
@@ -99,28 +100,6 @@ function sideOf(link: LinkRow | undefined, userId: string): 'payer' | 'member' {
 
 function refuseEnded(link: LinkRow): void {
   if (link.status !== 'active') throw conflict(`this family link has been ${link.status}`);
-}
-
-/** Why the ledger refused a family payment, as the API states it. */
-function paymentRefusal(money: TransferResult, limit: TransferResult | undefined): Error {
-  const code = money.ok ? 'ok' : money.code;
-  // The money leg fails first if both would; otherwise it only failed with its partner.
-  if (code === 'linked_event_failed' && limit && !limit.ok && limit.code === 'insufficient_funds') {
-    return new AppError(
-      'limit_exceeded',
-      "this payment would exceed the family link's monthly limit",
-    );
-  }
-  if (code === 'insufficient_funds') {
-    return new AppError('insufficient_funds', "not enough money in the payer's wallet");
-  }
-  if (code === 'idempotency_conflict') {
-    return new AppError(
-      'idempotency_conflict',
-      'this Idempotency-Key was used with a different request',
-    );
-  }
-  return new Error(`family payment refused: ${code}`);
 }
 
 /**
@@ -412,7 +391,11 @@ export class FamilyService {
       const funding = results.slice(0, draw.funding.length);
       const [money, limit] = results.slice(draw.funding.length);
       if (funding.some((f) => !f.ok)) throw new Error(`family link ${link.id}: funding refused`);
-      if (!money!.ok) throw paymentRefusal(money!, limit);
+      if (!money!.ok)
+        throw transferRefusal(money!, limit, {
+          insufficient: "not enough money in the payer's wallet",
+          limit: "this payment would exceed the family link's monthly limit",
+        });
       if (!money!.replayed) {
         const [state] = await this.allowances.states(tx, [
           this.allowances.codes(ownerOf(link.id), SCOPE, currency, now),

@@ -4,14 +4,13 @@ import { isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY, toMinor } from '../../platform/money.ts';
 import { newTransferId, type TransferId, transferIdFor } from '../ledger/index.ts';
 import { encodeTimeCursor, fromMicrosSql, microsSql, type TimeCursor } from '../social/cursor.ts';
-import { DailyAllowances } from '../wallet/index.ts';
+import { DailyAllowances, transferRefusal } from '../wallet/index.ts';
 import { type CollectionShare, sharesOfEach, splitEvenly } from './collection-split.ts';
 import {
   allowEveryNote,
   type GroupMoneyDeps,
   type NoteScreen,
   type Payer,
-  refusal,
   requireVerified,
 } from './money.ts';
 
@@ -436,7 +435,7 @@ export class CollectionService {
           kind: 'limit.use',
         },
       ]);
-      if (!money!.ok) throw refusal(money!, allowance, 'not enough money in your wallet');
+      if (!money!.ok) throw transferRefusal(money!, allowance);
       return {
         collectionId,
         userId: user.id,

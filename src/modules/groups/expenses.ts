@@ -12,13 +12,12 @@ import {
   type TimeCursor,
 } from '../social/cursor.ts';
 import type { SocialGraph } from '../social/graph.ts';
-import { DailyAllowances } from '../wallet/index.ts';
+import { DailyAllowances, transferRefusal } from '../wallet/index.ts';
 import {
   allowEveryNote,
   type GroupMoneyDeps,
   type NoteScreen,
   type Payer,
-  refusal,
   requireVerified,
   requireWithinTransferLimit,
 } from './money.ts';
@@ -480,7 +479,7 @@ export class ExpenseService {
           kind: 'limit.use',
         },
       ]);
-      if (!money!.ok) throw refusal(money!, allowance, 'not enough money in your wallet');
+      if (!money!.ok) throw transferRefusal(money!, allowance);
     });
     return this.settlement(db, id);
   }

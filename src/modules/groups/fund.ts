@@ -9,13 +9,12 @@ import {
   transferIdFor,
 } from '../ledger/index.ts';
 import { encodeTimeCursor, fromMicrosSql, microsSql, type TimeCursor } from '../social/cursor.ts';
-import { DailyAllowances } from '../wallet/index.ts';
+import { DailyAllowances, transferRefusal } from '../wallet/index.ts';
 import {
   allowEveryNote,
   type GroupMoneyDeps,
   type NoteScreen,
   type Payer,
-  refusal,
   requireVerified,
   requireWithinTransferLimit,
 } from './money.ts';
@@ -158,7 +157,7 @@ export class GroupFundService {
           kind: 'limit.use',
         },
       ]);
-      if (!money!.ok) throw refusal(money!, allowance, 'not enough money in your wallet');
+      if (!money!.ok) throw transferRefusal(money!, allowance);
       return this.entry(tx, id, user.id);
     });
   }
@@ -234,7 +233,10 @@ export class GroupFundService {
           metadata: { to: recipientId, groupId, spentBy: user.id, note: held ? null : note },
         },
       ]);
-      if (!money!.ok) throw refusal(money!, undefined, 'the group fund does not hold that much');
+      if (!money!.ok)
+        throw transferRefusal(money!, undefined, {
+          insufficient: 'the group fund does not hold that much',
+        });
       return this.entry(tx, id, user.id);
     });
   }

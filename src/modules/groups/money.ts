@@ -3,7 +3,7 @@ import type { Db } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, invalid } from '../../platform/errors.ts';
 import type { IdentityService } from '../identity/index.ts';
-import type { Ledger, TransferResult } from '../ledger/index.ts';
+import type { Ledger } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
 import type { WalletService } from '../wallet/index.ts';
 import type { GroupsService } from './service.ts';
@@ -49,28 +49,4 @@ export function requireVerified(user: Payer): void {
 
 export function requireWithinTransferLimit(amount: number, limit: number, field: string): void {
   if (amount > limit) throw invalid(`${field} must be at most ${limit}`, { field });
-}
-
-/**
- * Why the ledger refused a movement, as the API states it. `limit` is the daily-allowance leg
- * linked to it, if any: the money leg fails first if both would, so a money leg that failed
- * only with its partner means the allowance ran out.
- */
-export function refusal(
-  money: TransferResult,
-  limit: TransferResult | undefined,
-  insufficient: string,
-): Error {
-  const code = money.ok ? 'ok' : money.code;
-  if (code === 'linked_event_failed' && limit && !limit.ok && limit.code === 'insufficient_funds') {
-    return new AppError('limit_exceeded', 'this would exceed your daily transfer limit');
-  }
-  if (code === 'insufficient_funds') return new AppError('insufficient_funds', insufficient);
-  if (code === 'idempotency_conflict') {
-    return new AppError(
-      'idempotency_conflict',
-      'this Idempotency-Key was used with a different request',
-    );
-  }
-  return new Error(`group money transfer refused: ${code}`);
 }

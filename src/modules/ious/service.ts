@@ -5,11 +5,11 @@ import { AppError, conflict, forbidden, invalid, notFound } from '../../platform
 import { derivedId, isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
 import type { IdentityService } from '../identity/index.ts';
-import { type Ledger, type TransferResult, transferIdFor } from '../ledger/index.ts';
+import { type Ledger, transferIdFor } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
 import { encodeTimeCursor, fromMicrosSql, microsSql, type TimeCursor } from '../social/cursor.ts';
 import type { SocialGraph } from '../social/graph.ts';
-import { DailyAllowances, type WalletService } from '../wallet/index.ts';
+import { DailyAllowances, transferRefusal, type WalletService } from '../wallet/index.ts';
 import {
   accrue,
   applyRepayment,
@@ -193,21 +193,6 @@ function requireSide(row: IouRow, userId: string, side: 'lender' | 'borrower', a
   if (sideId !== userId) throw forbidden(`only the ${side} can ${action} this IOU`);
 }
 
-function moneyRefusal(
-  result: TransferResult,
-  allowance: TransferResult | undefined,
-  what: string,
-): Error {
-  // The money leg fails first if both would; failing only with its partner means the limit.
-  if (!result.ok && result.code === 'linked_event_failed' && allowance && !allowance.ok) {
-    return new AppError('limit_exceeded', 'this would exceed your daily transfer limit');
-  }
-  if (!result.ok && result.code === 'insufficient_funds') {
-    return new AppError('insufficient_funds', 'not enough money in your wallet');
-  }
-  return new Error(`${what} refused by the ledger: ${result.ok ? 'ok' : result.code}`);
-}
-
 /**
  * IOUs (借条) between friends. Money moves only through the ledger, lender → borrower on
  * acceptance and borrower → lender on each repayment, in the transaction that updates the
@@ -354,7 +339,7 @@ export class IouService {
         },
       ]);
       // Thrown inside the transaction: the refusal rolls back and the IOU stays requested.
-      if (!loan!.ok) throw moneyRefusal(loan!, allowance, `IOU ${row.id}: loan`);
+      if (!loan!.ok) throw transferRefusal(loan!, allowance);
       await tx.query(
         `UPDATE ious SET status = 'active', accepted_at = $2, accrued_through = $3,
                          principal_outstanding = principal
@@ -454,7 +439,7 @@ export class IouService {
           kind: 'limit.use',
         },
       ]);
-      if (!money!.ok) throw moneyRefusal(money!, allowance, `IOU ${row.id}: repayment`);
+      if (!money!.ok) throw transferRefusal(money!, allowance);
       const paidOff = outstanding(split.balance) === 0n;
       const status: IouStatus = paidOff ? 'repaid' : row.status;
       await tx.query(

@@ -6,17 +6,11 @@ import { derivedId, isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
 import type { GroupsService } from '../groups/index.ts';
 import type { IdentityService } from '../identity/index.ts';
-import {
-  AccountFlags,
-  type AccountId,
-  type Ledger,
-  type TransferResult,
-  transferIdFor,
-} from '../ledger/index.ts';
+import { AccountFlags, type AccountId, type Ledger, transferIdFor } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
 import { encodeTimeCursor, fromMicrosSql, microsSql, type TimeCursor } from '../social/cursor.ts';
 import type { SocialGraph } from '../social/graph.ts';
-import { DailyAllowances, WalletService } from '../wallet/index.ts';
+import { DailyAllowances, transferRefusal, WalletService } from '../wallet/index.ts';
 import { luckiestClaimer, type RandomInt, splitFixed, splitLucky } from './split.ts';
 
 export type RedPacketKind = 'lucky' | 'fixed';
@@ -179,19 +173,6 @@ function refuseClaim(state: ClaimState | undefined, now: Date): asserts state is
   if (state.status === 'emptied') throw new AppError('sold_out', 'every share has been claimed');
 }
 
-/** Why the ledger refused an envelope's money, as the API states it. */
-function sendRefusal(money: TransferResult, limit: TransferResult | undefined): Error {
-  const code = money.ok ? 'ok' : money.code;
-  // The money leg fails first if both would; otherwise it only failed with its partner.
-  if (code === 'linked_event_failed' && limit && !limit.ok && limit.code === 'insufficient_funds') {
-    return new AppError('limit_exceeded', 'this envelope would exceed your daily sending limit');
-  }
-  if (code === 'insufficient_funds') {
-    return new AppError('insufficient_funds', 'not enough money in your wallet');
-  }
-  return new Error(`red envelope transfer refused: ${code}`);
-}
-
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
 const MAX_CLAIMS_PER_BATCH = 200;
@@ -347,7 +328,10 @@ export class RedPacketService {
           kind: 'limit.use',
         },
       ]);
-      if (!money!.ok) throw sendRefusal(money!, allowance);
+      if (!money!.ok)
+        throw transferRefusal(money!, allowance, {
+          limit: 'this envelope would exceed your daily sending limit',
+        });
       return {
         id,
         kind: input.kind,

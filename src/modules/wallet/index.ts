@@ -6,6 +6,7 @@ export {
   PeriodAllowances,
   periodKey,
 } from './daily-allowance.ts';
+export { legRefusal, type RefusalWords, transferRefusal } from './refusal.ts';
 export { walletRoutes } from './routes.ts';
 export {
   type Caller,

@@ -12,7 +12,6 @@ import {
   type Ledger,
   newTransferId,
   type Transfer,
-  type TransferErrorCode,
   type TransferId,
   type TransferResult,
   transferIdFor,
@@ -21,6 +20,7 @@ import type { NotificationService } from '../notifications/index.ts';
 import type { SocialGraph } from '../social/graph.ts';
 import type { BankChannel } from './bank-channel.ts';
 import { DailyAllowances } from './daily-allowance.ts';
+import { legRefusal, transferRefusal } from './refusal.ts';
 
 export type Visibility = 'public' | 'friends' | 'private';
 
@@ -140,26 +140,7 @@ const PENDING = 2;
 const POST = 4;
 
 /** Money errors the ledger reports, as the API states them. */
-function moneyError(code: TransferErrorCode, leg: 'money' | 'limit'): AppError {
-  if (code === 'insufficient_funds') {
-    return leg === 'limit'
-      ? new AppError('limit_exceeded', 'this transfer would exceed your daily limit')
-      : new AppError('insufficient_funds', 'not enough money in your wallet');
-  }
-  if (code === 'idempotency_conflict') {
-    return new AppError(
-      'idempotency_conflict',
-      'this Idempotency-Key was used with a different request',
-    );
-  }
-  if (code === 'pending_transfer_expired')
-    return new AppError('expired', 'this transfer has expired');
-  if (code === 'pending_transfer_already_posted' || code === 'pending_transfer_already_voided') {
-    return new AppError('conflict', 'this transfer has already been settled');
-  }
-  if (code === 'exceeds_limit') return new AppError('limit_exceeded', 'the amount is too large');
-  return new AppError('conflict', `the transfer was refused (${code})`);
-}
+const DAILY_LIMIT_WORDS = 'this transfer would exceed your daily limit';
 
 export class WalletService {
   private readonly accountIds = new Map<string, AccountId>();
@@ -237,7 +218,7 @@ export class WalletService {
         metadata: { userId: user.id },
       },
     ]);
-    if (!result!.ok) throw moneyError(result!.code, 'money');
+    if (!result!.ok) throw legRefusal(result!.code, 'money');
     const t = result!.transfer;
     return {
       id: t.id,
@@ -280,7 +261,7 @@ export class WalletService {
           metadata: { userId: user.id },
         },
       ]);
-      if (!hold!.ok) throw moneyError(hold!.code, 'money');
+      if (!hold!.ok) throw legRefusal(hold!.code, 'money');
       if (hold!.replayed) {
         const { rows } = await tx.query<{ id: string }>(
           'SELECT id FROM withdrawals WHERE hold_transfer_id = $1',
@@ -484,12 +465,7 @@ export class WalletService {
         ...(timeoutSeconds ? { timeoutSeconds } : {}),
       },
     ]);
-    if (!money!.ok) {
-      // The money leg fails first if both would; otherwise it only failed with its partner.
-      if (money!.code === 'linked_event_failed' && !limit!.ok)
-        throw moneyError(limit!.code, 'limit');
-      throw moneyError(money!.code, 'money');
-    }
+    if (!money!.ok) throw transferRefusal(money!, limit, { limit: DAILY_LIMIT_WORDS });
     const t = money!.transfer;
     if (!money!.replayed) await this.announceTransfer(plan, t, pending);
     return {
@@ -540,7 +516,7 @@ export class WalletService {
       },
     ]);
     const [money] = results;
-    if (!money!.ok) throw moneyError(money!.code, 'money');
+    if (!money!.ok) throw legRefusal(money!.code, 'money');
     if (action === 'accept' && !money!.replayed && !meta.noteHeld) {
       await this.hooks.recordPayment({
         transferId: t.id,
