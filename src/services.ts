@@ -108,6 +108,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     groups,
     wallet,
     notifications,
+    graph,
     limits: {
       perTransfer: config.wallet.verified.perTransfer,
       daily: config.wallet.verified.daily,
@@ -118,7 +119,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
   };
   const groupFund = new GroupFundService(groupMoney);
   const collections = new CollectionService(groupMoney);
-  const expenses = new ExpenseService({ ...groupMoney, graph, config: config.expenses });
+  const expenses = new ExpenseService({ ...groupMoney, config: config.expenses });
   const redPackets = new RedPacketService({
     db,
     clock,

@@ -278,6 +278,22 @@ describe('paying', () => {
     expect(await balance(g.organizer)).toBe(32_000);
   });
 
+  it('refuses a member and an organiser who have blocked each other (403 blocked)', async () => {
+    const g = await collectionGroup();
+    const id = await openCollection(g);
+    const [a] = g.members as [TestUser];
+    const blocked = await call('POST', '/api/v1/blocks', {
+      user: g.organizer,
+      body: { userId: a.id },
+    });
+    expect(blocked.statusCode, blocked.body).toBe(201);
+    const res = await pay(a, id);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().code).toBe('blocked');
+    expect(await balance(a)).toBe(30_000);
+    expect(await balance(g.organizer)).toBe(30_000);
+  });
+
   it('needs verification, the PIN, enough money and room under the daily limit', async () => {
     const g = await collectionGroup({ members: 2, pin: '739104', balance: 60_000 });
     const [a, b] = g.members as [TestUser, TestUser];

@@ -368,6 +368,9 @@ export class CollectionService {
       return this.payment(collectionId, user.id, seen, transferId);
     }
     refusePayment(seen);
+    if (await this.d.graph.blockedEitherWay(user.id, seen.organizerId)) {
+      throw new AppError('blocked', 'you cannot send money to this organiser');
+    }
     requireVerified(user);
     await this.d.identity.checkPin(user.id, input.pin);
     const [from, to, limit] = await Promise.all([

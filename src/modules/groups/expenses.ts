@@ -11,7 +11,6 @@ import {
   type Page,
   type TimeCursor,
 } from '../social/cursor.ts';
-import type { SocialGraph } from '../social/graph.ts';
 import { DailyAllowances, transferRefusal } from '../wallet/index.ts';
 import {
   allowEveryNote,
@@ -93,7 +92,6 @@ export interface SettlementView {
 
 /** The group fund's dependencies (whose note screen also judges descriptions), and blocks. */
 export interface ExpenseDeps extends GroupMoneyDeps {
-  graph: SocialGraph;
   config: ExpenseConfig;
 }
 
@@ -140,6 +138,14 @@ const parseDate = (iso: string, field: string): Date => {
   if (Number.isNaN(at.getTime())) throw invalid(`${field} is not a date-time`, { field });
   return at;
 };
+
+/**
+ * Everything that changes a group's balances (recording, editing or deleting an expense, a
+ * settle-up) takes this lock: a settle-up checked against the balances cannot race an edit.
+ */
+async function lockBalances(tx: Tx, groupId: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 8011))', [groupId]);
+}
 
 /**
  * Shared expenses (Splitwise-style) inside a group. Recording, editing and deleting an expense
@@ -190,6 +196,7 @@ export class ExpenseService {
     };
     await inTransaction(this.d.db, async (tx) => {
       await this.requireMember(tx, groupId, actorId, true);
+      await lockBalances(tx, groupId);
       await this.requireCurrentMembers(tx, groupId, [input.paidBy, ...owed.map((o) => o.userId)]);
       const inserted = await tx.query(
         `INSERT INTO group_expenses (id, group_id, created_by, paid_by, description, description_held,
@@ -235,6 +242,7 @@ export class ExpenseService {
         : (await this.screen(description, actorId)) === 'review';
     await inTransaction(this.d.db, async (tx) => {
       const row = await this.editable(tx, expenseId, actorId);
+      await lockBalances(tx, row.group_id);
       const before = await this.storedSnapshot(tx, row);
       const amount = changes.amount ?? before.amount;
       // A changed amount re-applies the current split (an exact split must then be resent).
@@ -301,6 +309,7 @@ export class ExpenseService {
       const row = await this.editable(tx, expenseId, actorId, { allowDeleted: true });
       // Deleting twice changes nothing and records nothing.
       if (row.deleted_at) return;
+      await lockBalances(tx, row.group_id);
       const before = await this.storedSnapshot(tx, row);
       const now = this.d.clock.now();
       const version = row.version + 1;
@@ -439,7 +448,7 @@ export class ExpenseService {
       this.allowances.today('daily', payer.id, currency, limits.daily),
     ]);
     await inTransaction(db, async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 8011))', [groupId]);
+      await lockBalances(tx, groupId);
       // Settled before, and only the stored response was lost.
       const done = await tx.query('SELECT 1 FROM group_settlements WHERE id = $1', [id]);
       if (done.rowCount) return;

@@ -5,6 +5,7 @@ import { AppError, invalid } from '../../platform/errors.ts';
 import type { IdentityService } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
+import type { SocialGraph } from '../social/graph.ts';
 import type { WalletService } from '../wallet/index.ts';
 import type { GroupsService } from './service.ts';
 
@@ -24,6 +25,8 @@ export interface GroupMoneyDeps {
   groups: GroupsService;
   wallet: WalletService;
   notifications: NotificationService;
+  /** Blocks stop money between two people here as everywhere. */
+  graph: SocialGraph;
   limits: {
     /** Most one contribution, spend or share may move: the wallet's per-transfer limit. */
     perTransfer: number;

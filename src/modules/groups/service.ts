@@ -143,8 +143,12 @@ export class GroupsService {
     await this.assertCanAdd(actorId, [userId]);
     const now = this.clock.now();
     await inTransaction(this.db, async (tx) => {
-      // Locks the group so that two concurrent additions cannot both pass the size check.
+      // Locks the group: two concurrent additions cannot both pass the size check, and a
+      // demotion or removal of the actor that committed meanwhile is seen below.
       await tx.query('SELECT 1 FROM groups WHERE id = $1 FOR UPDATE', [groupId]);
+      const current = await this.roleOf(tx, groupId, actorId);
+      if (!current) throw notFound('group');
+      if (!isManager(current)) throw forbidden('only the owner or a treasurer adds members');
       const { rows } = await tx.query<{ n: number; present: boolean }>(
         `SELECT count(*)::int AS n, coalesce(bool_or(user_id = $2), false) AS present
            FROM group_members WHERE group_id = $1 AND left_at IS NULL`,
