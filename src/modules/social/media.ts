@@ -198,11 +198,13 @@ export class MediaService {
     try {
       const { video, frame } = await this.videos.transcode(body);
       const size = this.limits.thumbnailSize;
-      const { data: thumbnail } = await sharp(frame)
+      const image = sharp(frame);
+      // The frame's own size is the video's (after the re-encode's scaling).
+      const { width, height } = await image.metadata();
+      const thumbnail = await image
         .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true })
         .webp({ quality: 70 })
-        .toBuffer({ resolveWithObject: true });
-      const { width, height } = await sharp(frame).metadata();
+        .toBuffer();
       return { data: video, thumbnail, width: width!, height: height! };
     } catch (err) {
       if (err instanceof VideoRefused) throw refuse(err.message, err.reason);

@@ -44,6 +44,18 @@ export function periodKey(at: Date, timeZone: string, period: AllowancePeriod): 
     .join('');
 }
 
+/**
+ * Account ids by code. Allowance codes name a day or a month, so yesterday's are never asked
+ * for again: rather than grow for as long as the process runs, the cache starts afresh when it
+ * is large (an id is found again with one query).
+ */
+class AccountIdCache extends Map<string, AccountId> {
+  override set(code: string, id: AccountId): this {
+    if (this.size >= 50_000) this.clear();
+    return super.set(code, id);
+  }
+}
+
 /** `owner` is what the limit is for: `user:<id>`, `family:<linkId>`. */
 function allowanceCode(owner: string, scope: string, currency: string, key: string): string {
   return `limit:${owner}:${scope}:${currency}:${key}`;
@@ -72,7 +84,7 @@ function fundingTransfer(
  * and a refused limit leg takes its money leg down with it.
  */
 export class DailyAllowances {
-  private readonly ids = new Map<string, AccountId>();
+  private readonly ids = new AccountIdCache();
 
   constructor(
     private readonly ledger: Ledger,
@@ -202,7 +214,7 @@ function stateOf(
  * own "used" account, so what a period used is read back from the ledger.
  */
 export class PeriodAllowances {
-  private readonly ids = new Map<string, AccountId>();
+  private readonly ids = new AccountIdCache();
 
   constructor(
     private readonly ledger: Ledger,
