@@ -139,7 +139,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
             reason: 'this greeting was refused by moderation',
             categories: verdict.categories,
           }
-        : { allowed: true };
+        : { allowed: true, held: verdict.action === 'review' };
     },
   });
   const ious = new IouService({

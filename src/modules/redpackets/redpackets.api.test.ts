@@ -290,6 +290,36 @@ describe('my envelopes', () => {
   });
 });
 
+describe('greetings and moderation', () => {
+  it('refuses a rejected greeting and sends nothing; sends a doubtful one without its greeting', async () => {
+    const a = await user({ balance: 10_000 });
+    const b = await user({ verified: false });
+    const refused = await sendPacket(a, {
+      kind: 'fixed',
+      count: 1,
+      amountEach: 100,
+      greeting: '网赌充值返利',
+      to: { userId: b.id },
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ code: 'content_rejected', categories: ['gambling'] });
+    expect(await packetRows(a.id)).toBe(0);
+    expect(await balance(a)).toBe(10_000);
+
+    const held = await sendPacket(a, {
+      kind: 'fixed',
+      count: 1,
+      amountEach: 100,
+      greeting: '娱乐城',
+      to: { userId: b.id },
+    });
+    expect(held.statusCode, held.body).toBe(201);
+    expect(held.json().greeting).toBeNull();
+    const [note] = await notificationsOf(b, 'redpacket.received');
+    expect(note).toMatchObject({ greeting: null });
+  });
+});
+
 describe('who may send', () => {
   it('needs verification', async () => {
     const a = await user({ verified: false, balance: 1_000 });

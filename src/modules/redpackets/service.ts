@@ -72,8 +72,8 @@ export interface RedPacketListItem extends SentRedPacket {
 }
 
 export type GreetingVerdict =
-  | { allowed: true }
-  | { allowed: false; reason: string; categories?: string[] };
+  /** `held`: moderation wants a human look; the envelope goes out without the greeting. */
+  { allowed: true; held?: boolean } | { allowed: false; reason: string; categories?: string[] };
 
 /**
  * The hook where text moderation (src/modules/moderation, being built) screens greetings.
@@ -221,7 +221,7 @@ export class RedPacketService {
       );
     }
     const currency = input.currency ?? DEFAULT_CURRENCY;
-    const greeting = input.greeting?.trim() || null;
+    let greeting = input.greeting?.trim() || null;
     const audience = await this.audience(sender.id, input.to);
     const shares = planShares(
       input,
@@ -237,6 +237,8 @@ export class RedPacketService {
           categories: verdict.categories ?? [],
         });
       }
+      // Like a friend request's message: a doubtful greeting is simply not passed on.
+      if (verdict.held) greeting = null;
     }
     await this.d.identity.checkPin(sender.id, input.pin);
 
