@@ -64,7 +64,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     graph,
     identity,
     notifications,
-    moderate: (text, context) => moderation.check(text, context),
+    moderate: (text, context, userId) => moderation.check(text, context, userId),
     secret: config.secret,
     dataDir: config.dataDir,
   });

@@ -117,4 +117,33 @@ describe('moderation on money-moment text', () => {
     expect(res.json().code).toBe('content_rejected');
     expect(await balance(a)).toBe(5_000);
   });
+
+  it('logs each decision on a post, a comment and a request message with its author', async () => {
+    const a = await user();
+    const b = await user();
+    const post = await call('POST', '/api/v1/posts', { user: a, body: { text: '娱乐城' } });
+    expect(post.statusCode, post.body).toBe(201);
+    const comment = await call('POST', `/api/v1/posts/${post.json().id}/comments`, {
+      user: a,
+      body: { text: '娱乐城' },
+    });
+    expect(comment.statusCode, comment.body).toBe(201);
+    const request = await call('POST', '/api/v1/friends/requests', {
+      user: b,
+      body: { userId: a.id, message: '娱乐城' },
+    });
+    expect(request.statusCode, request.body).toBe(201);
+    const { rows } = await t.services.db.query(
+      `SELECT context, user_id FROM moderation_decisions WHERE user_id = ANY($1::uuid[])
+        ORDER BY created_at, context`,
+      [[a.id, b.id]],
+    );
+    expect(rows.map((r) => [r.context, r.user_id]).sort()).toEqual(
+      [
+        ['comment', a.id],
+        ['greeting', b.id],
+        ['post', a.id],
+      ].sort(),
+    );
+  });
 });

@@ -168,7 +168,7 @@ export class FriendService {
     let message = rawMessage?.trim() || null;
     if (message) {
       // A request is not worth holding for review: a doubtful greeting is simply not passed on.
-      const verdict = await moderateOrRefuse(this.moderate, message, 'greeting');
+      const verdict = await moderateOrRefuse(this.moderate, message, 'greeting', fromId);
       if (verdict.action === 'review') message = null;
     }
     return inTransaction(this.db, async (tx) => {

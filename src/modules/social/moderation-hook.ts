@@ -11,9 +11,12 @@ export interface ModerationVerdict {
   categories: string[];
 }
 
-export type Moderate = (text: string, context: ModerationContext) => Promise<ModerationVerdict>;
-
-export const allowEverything: Moderate = async () => ({ action: 'allow', categories: [] });
+/** `userId`: who wrote it, for the decision log the review queue reads. */
+export type Moderate = (
+  text: string,
+  context: ModerationContext,
+  userId?: string,
+) => Promise<ModerationVerdict>;
 
 /**
  * Runs moderation and refuses rejected text. The problem names the categories only, never
@@ -23,9 +26,10 @@ export async function moderateOrRefuse(
   moderate: Moderate,
   text: string,
   context: ModerationContext,
+  userId?: string,
 ): Promise<ModerationVerdict> {
   if (text.trim() === '') return { action: 'allow', categories: [] };
-  const verdict = await moderate(text, context);
+  const verdict = await moderate(text, context, userId);
   if (verdict.action === 'reject') {
     throw new AppError('content_rejected', `this ${context} was refused by moderation`, {
       categories: verdict.categories,

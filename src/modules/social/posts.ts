@@ -77,7 +77,7 @@ export class PostService {
     if (text === '' && mediaIds.length === 0) {
       throw invalid('a post needs text or at least one photo or video', { field: 'text' });
     }
-    const verdict = await moderateOrRefuse(this.moderate, text, 'post');
+    const verdict = await moderateOrRefuse(this.moderate, text, 'post', authorId);
     const held = verdict.action === 'review';
     const visibility = input.visibility ?? 'friends';
     const id = newId();
@@ -183,7 +183,7 @@ export class PostService {
   async comment(viewerId: string, postId: string, rawText: string): Promise<CommentView> {
     const text = rawText.trim();
     if (text === '') throw invalid('text must not be blank', { field: 'text' });
-    const verdict = await moderateOrRefuse(this.moderate, text, 'comment');
+    const verdict = await moderateOrRefuse(this.moderate, text, 'comment', viewerId);
     const held = verdict.action === 'review';
     return inTransaction(this.db, async (tx) => {
       const post = await this.interactablePost(viewerId, postId, tx);
