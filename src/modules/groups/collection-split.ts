@@ -1,4 +1,5 @@
 /** How a collection (AA 收款) asks its members for money: pure, over integer minor units. */
+import { splitExpense } from './split-expense.ts';
 
 export interface CollectionShare {
   userId: string;
@@ -24,9 +25,10 @@ export function splitEvenly(total: number, userIds: readonly string[]): Collecti
   if (!Number.isSafeInteger(total) || total < n) {
     throw new RangeError(`cannot split ${total} into ${n} shares of at least 1`);
   }
-  const base = Math.floor(total / n);
-  const remainder = total - base * n;
-  return [...userIds]
-    .sort(byUserId)
-    .map((userId, i) => ({ userId, amount: base + (i < remainder ? 1 : 0) }));
+  // The shared-expense equal split: one remainder rule for the whole groups module.
+  return splitExpense(
+    total,
+    'equal',
+    userIds.map((userId) => ({ userId })),
+  ).map((share) => ({ userId: share.userId, amount: share.owed }));
 }
