@@ -7,7 +7,7 @@ import type { Clock } from '../../platform/clock.ts';
 import { AppError, invalid, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { declaredKind, KIND_OF, type MediaKind, sniffMediaFormat } from './media-format.ts';
-import { VideoRefused, type VideoTranscoder } from './video.ts';
+import { type VideoContainer, VideoRefused, type VideoTranscoder } from './video.ts';
 import { postVisibleSql } from './visibility.ts';
 
 export interface MediaLimits {
@@ -132,7 +132,7 @@ export class MediaService {
     let row: Omit<MediaRow, 'owner_id' | 'post_id'>;
     let files: StoredFile[];
     if (format === 'mp4' || format === 'mov' || format === 'webm') {
-      const video = await this.transcodeVideo(body);
+      const video = await this.transcodeVideo(body, format);
       row = {
         id,
         kind: 'video',
@@ -191,12 +191,13 @@ export class MediaService {
 
   private async transcodeVideo(
     body: Buffer,
+    container: VideoContainer,
   ): Promise<{ data: Buffer; thumbnail: Buffer; width: number; height: number }> {
     if (!this.videos) {
       throw new AppError('unsupported_media_type', 'this server cannot process videos (no ffmpeg)');
     }
     try {
-      const { video, frame } = await this.videos.transcode(body);
+      const { video, frame } = await this.videos.transcode(body, container);
       const size = this.limits.thumbnailSize;
       const image = sharp(frame);
       // The frame's own size is the video's (after the re-encode's scaling).

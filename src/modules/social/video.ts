@@ -32,6 +32,11 @@ export function findFfmpeg(): string | null {
   return null;
 }
 
+export type VideoContainer = 'mp4' | 'mov' | 'webm';
+
+/** ffmpeg's demuxer for each container the upload's bytes were recognised as. */
+const DEMUXER: Record<VideoContainer, string> = { mp4: 'mov', mov: 'mov', webm: 'matroska' };
+
 export interface VideoLimits {
   maxSeconds: number;
   maxDimension: number;
@@ -120,14 +125,17 @@ export class VideoTranscoder {
   ) {}
 
   /** The re-encoded MP4 and one PNG frame from it (for the thumbnail). */
-  transcode(input: Buffer): Promise<{ video: Buffer; frame: Buffer }> {
+  transcode(input: Buffer, container: VideoContainer): Promise<{ video: Buffer; frame: Buffer }> {
     return this.slots.use(async () => {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'hebao-video-'));
       try {
         const source = path.join(dir, 'in');
         const target = path.join(dir, 'out.mp4');
         await writeFile(source, input);
-        const seconds = await this.duration(source);
+        // The demuxer the bytes were sniffed as, and local files only: an upload must not be
+        // read as a playlist or anything else that makes ffmpeg open other files or URLs.
+        const demux = ['-protocol_whitelist', 'file', '-f', DEMUXER[container], '-i', source];
+        const seconds = await this.duration(demux);
         if (seconds !== null && seconds > this.limits.maxSeconds) {
           throw new VideoRefused(
             `videos may be at most ${this.limits.maxSeconds} seconds long`,
@@ -138,7 +146,7 @@ export class VideoTranscoder {
         const encode = await run(
           this.ffmpeg,
           [
-            ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', source],
+            ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...demux],
             ...['-map', '0:v:0', '-map', '0:a:0?', '-map_metadata', '-1', '-map_chapters', '-1'],
             ...['-sn', '-dn', '-fflags', '+bitexact', '-t', String(this.limits.maxSeconds)],
             // Fit inside max×max, then round to even sizes as H.264 with 4:2:0 requires.
@@ -161,7 +169,8 @@ export class VideoTranscoder {
         const frame = await run(
           this.ffmpeg,
           [
-            ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', target],
+            ...['-hide_banner', '-nostdin', '-loglevel', 'error'],
+            ...['-protocol_whitelist', 'file', '-f', 'mp4', '-i', target],
             ...['-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'],
           ],
           this.limits.timeoutMs,
@@ -180,9 +189,9 @@ export class VideoTranscoder {
    * The input's length in seconds, or null when the container does not say (WebM recorded by a
    * browser often does not); the encode's `-t` then caps the output at the limit.
    */
-  private async duration(source: string): Promise<number | null> {
+  private async duration(demux: string[]): Promise<number | null> {
     // With no output file ffmpeg describes the input and exits 1; the description is enough.
-    const probe = await run(this.ffmpeg, ['-hide_banner', '-nostdin', '-i', source], 30_000);
+    const probe = await run(this.ffmpeg, ['-hide_banner', '-nostdin', ...demux], 30_000);
     if (!/Duration: /.test(probe.stderr) || /Invalid data found/.test(probe.stderr)) {
       throw new VideoRefused('the file could not be decoded as a video', 'undecodable');
     }
