@@ -42,7 +42,7 @@ export function send(reply: FastifyReply, response: StoredResponse & { replayed?
 }
 
 /** What an Idempotency-Key stands for: the method, the concrete path (ids are in it), the body. */
-export const keyedRequest = (request: FastifyRequest) => ({
+const keyedRequest = (request: FastifyRequest) => ({
   method: request.method,
   path: request.url.split('?')[0]!,
   body: request.body,

@@ -441,7 +441,7 @@ export class ExpenseService {
 
     const id = key ? derivedId('group.settlement', payer.id, key) : newId();
     const transferId = transferIdFor('group.settlement', id);
-    const fromNickname = (await this.d.identity.user(payer.id))?.nickname;
+    const fromNickname = await this.d.identity.nickname(payer.id);
     const [from, to, limit] = await Promise.all([
       this.d.wallet.walletAccount(payer.id, currency),
       this.d.wallet.walletAccount(input.to, currency),

@@ -268,14 +268,10 @@ export class IouService {
       );
       if (inserted.rowCount === 0) return { id, status: 'requested' as const };
       await this.recordEvent(tx, id, 'requested', borrower.id, now, { amount: input.amount });
-      const { rows } = await tx.query<{ nickname: string }>(
-        'SELECT nickname FROM users WHERE id = $1',
-        [borrower.id],
-      );
       await this.d.notifications.notify(tx, lender.id, 'iou.requested', {
         iouId: id,
         borrowerId: borrower.id,
-        borrowerNickname: rows[0]?.nickname,
+        borrowerNickname: await this.d.identity.nickname(borrower.id, tx),
         amount: input.amount,
         currency,
         annualRateBps: input.annualRateBps,

@@ -188,7 +188,7 @@ type ClaimOutcome =
   | { ok: true; value: { amount: number; currency: string } }
   | { ok: false; error: unknown };
 
-export function escrowCode(packetId: string): string {
+function escrowCode(packetId: string): string {
   return `redpacket:${packetId}:escrow`;
 }
 
@@ -294,11 +294,7 @@ export class RedPacketService {
           packetId: id,
           redPacketId: id,
           fromUserId: sender.id,
-          fromNickname: (
-            await tx.query<{ nickname: string }>('SELECT nickname FROM users WHERE id = $1', [
-              sender.id,
-            ])
-          ).rows[0]?.nickname,
+          fromNickname: await this.d.identity.nickname(sender.id, tx),
           kind: input.kind,
           greeting,
           ...(audience.kind === 'group' ? { groupId: audience.groupId } : {}),
