@@ -26,7 +26,6 @@ import { migrate } from '../src/db/migrate.ts';
 import { createPool, type Db } from '../src/db/pool.ts';
 import { IdentityService } from '../src/modules/identity/index.ts';
 import { NotificationService } from '../src/modules/notifications/index.ts';
-import { seqFromCursor } from '../src/modules/social/cursor.ts';
 import {
   createSocialServices,
   SocialGraph,
@@ -34,6 +33,7 @@ import {
 } from '../src/modules/social/index.ts';
 import type { Visibility } from '../src/modules/social/privacy.ts';
 import { systemClock } from '../src/platform/clock.ts';
+import { seqFromCursor } from '../src/platform/cursor.ts';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { timePage } from '../../platform/cursor.ts';
 import { caller, emptyBodyAsObject, replyOnce } from '../../platform/http.ts';
 import { Body, IdParams, ListQuery, Page, Pin } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
-import { timeFromCursor } from '../social/cursor.ts';
 
 const Relation = Type.Union(
   [
@@ -85,10 +85,8 @@ export const familyRoutes =
       },
       async (request) => {
         const q = request.query;
-        const after = timeFromCursor(q.cursor);
         return s.family.list(caller(request).id, {
-          limit: q.limit ?? 20,
-          ...(after ? { after } : {}),
+          ...timePage(q),
           ...(q.status ? { status: q.status } : {}),
         });
       },

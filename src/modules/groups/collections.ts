@@ -1,9 +1,14 @@
 import { inTransaction, type Queryable, type Tx } from '../../db/pool.ts';
+import {
+  encodeTimeCursor,
+  fromMicrosSql,
+  microsSql,
+  type TimeCursor,
+} from '../../platform/cursor.ts';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY, toMinor } from '../../platform/money.ts';
 import { newTransferId, type TransferId, transferIdFor } from '../ledger/index.ts';
-import { encodeTimeCursor, fromMicrosSql, microsSql, type TimeCursor } from '../social/cursor.ts';
 import { DailyAllowances, transferRefusal } from '../wallet/index.ts';
 import { type CollectionShare, sharesOfEach, splitEvenly } from './collection-split.ts';
 import {

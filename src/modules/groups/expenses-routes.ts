@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { seqFromCursor, timePage } from '../../platform/cursor.ts';
 import { caller, replyOnce } from '../../platform/http.ts';
 import {
   Amount,
@@ -13,7 +14,6 @@ import {
   Pin,
 } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
-import { seqFromCursor, timeFromCursor } from '../social/cursor.ts';
 
 const UserId = Type.String({ minLength: 1, maxLength: 64 });
 const Method = Type.Union([
@@ -161,10 +161,8 @@ export const expenseRoutes =
       },
       async (request) => {
         const q = request.query;
-        const after = timeFromCursor(q.cursor);
         return s.expenses.list(caller(request).id, request.params.id, {
-          limit: q.limit ?? 20,
-          ...(after ? { after } : {}),
+          ...timePage(q),
           ...(q.includeDeleted ? { includeDeleted: true } : {}),
         });
       },
@@ -300,11 +298,11 @@ export const expenseRoutes =
         },
       },
       async (request) => {
-        const after = timeFromCursor(request.query.cursor);
-        return s.expenses.settlements(caller(request).id, request.params.id, {
-          limit: request.query.limit ?? 20,
-          ...(after ? { after } : {}),
-        });
+        return s.expenses.settlements(
+          caller(request).id,
+          request.params.id,
+          timePage(request.query),
+        );
       },
     );
   };

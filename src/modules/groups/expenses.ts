@@ -1,16 +1,16 @@
 import type { ExpenseConfig } from '../../config.ts';
 import { inTransaction, type Queryable, type Tx } from '../../db/pool.ts';
-import { AppError, conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
-import { derivedId, isUuid, newId } from '../../platform/ids.ts';
-import { DEFAULT_CURRENCY, toMinor } from '../../platform/money.ts';
-import { transferIdFor } from '../ledger/index.ts';
 import {
   encodeTimeCursor,
   fromMicrosSql,
   microsSql,
   type Page,
   type TimeCursor,
-} from '../social/cursor.ts';
+} from '../../platform/cursor.ts';
+import { AppError, conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { derivedId, isUuid, newId } from '../../platform/ids.ts';
+import { DEFAULT_CURRENCY, toMinor } from '../../platform/money.ts';
+import { transferIdFor } from '../ledger/index.ts';
 import { DailyAllowances, transferRefusal } from '../wallet/index.ts';
 import {
   allowEveryNote,

@@ -1,4 +1,10 @@
 import { inTransaction, type Queryable, type Tx } from '../../db/pool.ts';
+import {
+  encodeTimeCursor,
+  fromMicrosSql,
+  microsSql,
+  type TimeCursor,
+} from '../../platform/cursor.ts';
 import { AppError, forbidden, invalid } from '../../platform/errors.ts';
 import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
 import {
@@ -8,7 +14,6 @@ import {
   type TransferId,
   transferIdFor,
 } from '../ledger/index.ts';
-import { encodeTimeCursor, fromMicrosSql, microsSql, type TimeCursor } from '../social/cursor.ts';
 import { DailyAllowances, transferRefusal } from '../wallet/index.ts';
 import {
   allowEveryNote,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type TSchema, Type } from '@sinclair/typebox';
+import { timePage } from '../../platform/cursor.ts';
 import { invalid } from '../../platform/errors.ts';
 import { caller, emptyBodyAsObject, replyOnce } from '../../platform/http.ts';
 import { isUuid } from '../../platform/ids.ts';
@@ -15,7 +16,6 @@ import {
   Pin,
 } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
-import { timeFromCursor } from '../social/cursor.ts';
 
 const Role = Type.Union([Type.Literal('owner'), Type.Literal('treasurer'), Type.Literal('member')]);
 const UserId = Type.String({ minLength: 1, maxLength: 64 });
@@ -298,11 +298,7 @@ export const groupRoutes =
         },
       },
       async (request) => {
-        const after = timeFromCursor(request.query.cursor);
-        return s.groupFund.fund(caller(request).id, request.params.id, {
-          limit: request.query.limit ?? 20,
-          ...(after ? { after } : {}),
-        });
+        return s.groupFund.fund(caller(request).id, request.params.id, timePage(request.query));
       },
     );
 
@@ -354,11 +350,7 @@ export const groupRoutes =
         },
       },
       async (request) => {
-        const after = timeFromCursor(request.query.cursor);
-        return s.collections.list(caller(request).id, request.params.id, {
-          limit: request.query.limit ?? 20,
-          ...(after ? { after } : {}),
-        });
+        return s.collections.list(caller(request).id, request.params.id, timePage(request.query));
       },
     );
 

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { timePage } from '../../platform/cursor.ts';
 import { caller, emptyBodyAsObject, replyOnce } from '../../platform/http.ts';
 import { Amount, Body, Currency, IdParams, ListQuery, Page, Pin } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
-import { timeFromCursor } from '../social/cursor.ts';
 
 const Status = Type.Union([
   Type.Literal('requested'),
@@ -233,11 +233,10 @@ export const iouRoutes =
       },
       async (request) => {
         const q = request.query;
-        const after = timeFromCursor(q.cursor);
         return s.ious.list(
           caller(request).id,
           { ...(q.role ? { role: q.role } : {}), ...(q.status ? { status: q.status } : {}) },
-          { limit: q.limit ?? 20, ...(after ? { after } : {}) },
+          timePage(q),
         );
       },
     );

@@ -1,13 +1,18 @@
 import type { IouConfig } from '../../config.ts';
 import { type Db, inTransaction, type Queryable, type Tx } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
+import {
+  encodeTimeCursor,
+  fromMicrosSql,
+  microsSql,
+  type TimeCursor,
+} from '../../platform/cursor.ts';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { derivedId, isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { type Ledger, transferIdFor } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
-import { encodeTimeCursor, fromMicrosSql, microsSql, type TimeCursor } from '../social/cursor.ts';
 import type { SocialGraph } from '../social/graph.ts';
 import { DailyAllowances, transferRefusal, type WalletService } from '../wallet/index.ts';
 import {

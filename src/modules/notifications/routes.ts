@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { seqFromCursor } from '../../platform/cursor.ts';
 import { invalid } from '../../platform/errors.ts';
 import { caller } from '../../platform/http.ts';
-import { Body, decodeCursor, encodeCursor } from '../../platform/schemas.ts';
+import { Body, encodeCursor } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
 
 export const notificationRoutes =
@@ -24,14 +25,11 @@ export const notificationRoutes =
         },
       },
       async (request) => {
-        const raw = decodeCursor(request.query.cursor);
-        if (raw !== undefined && !/^\d{1,15}$/.test(raw))
-          throw invalid('bad cursor', { field: 'cursor' });
         const userId = caller(request).id;
         const page = await s.notifications.list(
           userId,
           request.query.limit ?? 20,
-          raw === undefined ? undefined : Number(raw),
+          seqFromCursor(request.query.cursor),
         );
         return {
           items: page.items,

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { timePage } from '../../platform/cursor.ts';
 import { caller, emptyBodyAsObject, replyOnce } from '../../platform/http.ts';
 import { Amount, Body, Currency, IdParams, ListQuery, Page, Pin } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
-import { timeFromCursor } from '../social/cursor.ts';
 
 const Kind = Type.Union([Type.Literal('lucky'), Type.Literal('fixed')]);
 const Status = Type.Union([Type.Literal('open'), Type.Literal('emptied'), Type.Literal('expired')]);
@@ -120,11 +120,7 @@ export const redPacketRoutes =
       },
       async (request) => {
         const q = request.query;
-        const after = timeFromCursor(q.cursor);
-        return s.redPackets.list(caller(request).id, q.box ?? 'received', {
-          limit: q.limit ?? 20,
-          ...(after ? { after } : {}),
-        });
+        return s.redPackets.list(caller(request).id, q.box ?? 'received', timePage(q));
       },
     );
 

@@ -1,6 +1,12 @@
 import type { RedPacketConfig } from '../../config.ts';
 import { type Db, inTransaction, type Queryable, type Tx } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
+import {
+  encodeTimeCursor,
+  fromMicrosSql,
+  microsSql,
+  type TimeCursor,
+} from '../../platform/cursor.ts';
 import { AppError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { derivedId, isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
@@ -8,7 +14,6 @@ import type { GroupsService } from '../groups/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { AccountFlags, type AccountId, type Ledger, transferIdFor } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
-import { encodeTimeCursor, fromMicrosSql, microsSql, type TimeCursor } from '../social/cursor.ts';
 import type { SocialGraph } from '../social/graph.ts';
 import { DailyAllowances, transferRefusal, WalletService } from '../wallet/index.ts';
 import { luckiestClaimer, type RandomInt, splitFixed, splitLucky } from './split.ts';

@@ -1,9 +1,9 @@
 import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
+import { type Page, pageOf } from '../../platform/cursor.ts';
 import { invalid } from '../../platform/errors.ts';
 import { isUuid } from '../../platform/ids.ts';
 import { encodeCursor } from '../../platform/schemas.ts';
-import { type Page, pageOf } from './cursor.ts';
 import type { SocialGraph } from './graph.ts';
 import type { MediaService } from './media.ts';
 import {

@@ -1,10 +1,6 @@
 import QRCode from 'qrcode';
 import { type Db, inTransaction, type Tx } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { AppError, conflict, invalid, notFound } from '../../platform/errors.ts';
-import { newId } from '../../platform/ids.ts';
-import type { IdentityService } from '../identity/index.ts';
-import type { NotificationService } from '../notifications/index.ts';
 import {
   encodeTimeCursor,
   fromMicrosSql,
@@ -13,7 +9,11 @@ import {
   pageOf,
   requireUuid,
   type TimeCursor,
-} from './cursor.ts';
+} from '../../platform/cursor.ts';
+import { AppError, conflict, invalid, notFound } from '../../platform/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import type { IdentityService } from '../identity/index.ts';
+import type { NotificationService } from '../notifications/index.ts';
 import type { FeedService } from './feed.ts';
 import type { SocialGraph } from './graph.ts';
 import { type Moderate, moderateOrRefuse } from './moderation-hook.ts';

@@ -1,10 +1,10 @@
 import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
+import { type Page, pageOf, requireUuid } from '../../platform/cursor.ts';
 import { forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { encodeCursor } from '../../platform/schemas.ts';
 import type { NotificationService } from '../notifications/index.ts';
-import { type Page, pageOf, requireUuid } from './cursor.ts';
 import type { FeedService } from './feed.ts';
 import type { SocialGraph } from './graph.ts';
 import type { MediaService } from './media.ts';

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { seqFromCursor, timePage } from '../../platform/cursor.ts';
 import { caller } from '../../platform/http.ts';
 import { Body, IdParams, ListQuery, Page } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
-import { seqFromCursor, timeFromCursor } from './cursor.ts';
 import { mediaRoutes } from './media-routes.ts';
 import {
   CommentBody,
@@ -28,10 +28,6 @@ const FRIEND_REQUESTS_PER_MINUTE = 30;
 
 const UserIdParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 100 }) });
 
-const timePage = (q: { limit?: number; cursor?: string }) => {
-  const after = timeFromCursor(q.cursor);
-  return { limit: q.limit ?? 20, ...(after ? { after } : {}) };
-};
 const seqPage = (q: { limit?: number; cursor?: string }) => {
   const beforeSeq = seqFromCursor(q.cursor);
   return { limit: q.limit ?? 20, ...(beforeSeq !== undefined ? { beforeSeq } : {}) };

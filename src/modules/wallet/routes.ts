@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { invalid } from '../../platform/errors.ts';
+import { seqFromCursor } from '../../platform/cursor.ts';
 import { caller, replyOnce } from '../../platform/http.ts';
-import { Amount, Body, Currency, decodeCursor, encodeCursor, Pin } from '../../platform/schemas.ts';
+import { Amount, Body, Currency, encodeCursor, Pin } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
 
 const Visibility = Type.Union([
@@ -85,14 +85,6 @@ function historyFilter(q: {
     ...(q.to ? { to: new Date(q.to) } : {}),
     ...(q.currency ? { currency: q.currency } : {}),
   };
-}
-
-function beforeSeq(cursor: string | undefined): number | undefined {
-  const raw = decodeCursor(cursor);
-  if (raw === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(raw))
-    throw invalid('cursor is not one this server gave out', { field: 'cursor' });
-  return Number(raw);
 }
 
 /** Spreadsheet programs run cells that start with = + - @ as formulas; quote them. */
@@ -295,7 +287,7 @@ export const walletRoutes =
       },
       async (request) => {
         const q = request.query;
-        const before = beforeSeq(q.cursor);
+        const before = seqFromCursor(q.cursor);
         const page = await s.wallet.history(caller(request).id, {
           limit: q.limit ?? 20,
           ...(before !== undefined ? { before } : {}),

@@ -1,6 +1,6 @@
-import { invalid, notFound } from '../../platform/errors.ts';
-import { isUuid } from '../../platform/ids.ts';
-import { decodeCursor, encodeCursor } from '../../platform/schemas.ts';
+import { invalid, notFound } from './errors.ts';
+import { isUuid } from './ids.ts';
+import { decodeCursor, encodeCursor } from './schemas.ts';
 
 export interface Page<T> {
   items: T[];
@@ -63,4 +63,13 @@ export function pageOf<R, T>(
     items: page.map(toItem),
     nextCursor: rows.length > limit ? cursorOf(page[page.length - 1]!) : null,
   };
+}
+
+/** A page request from `?limit=&cursor=` for a list ordered by (time, id), newest first. */
+export function timePage(q: { limit?: number; cursor?: string }): {
+  limit: number;
+  after?: TimeCursor;
+} {
+  const after = timeFromCursor(q.cursor);
+  return { limit: q.limit ?? 20, ...(after ? { after } : {}) };
 }
