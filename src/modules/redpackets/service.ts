@@ -288,8 +288,9 @@ export class RedPacketService {
         [id, shares],
       );
       await tx.query(
-        `INSERT INTO red_packet_recipients (packet_id, user_id) SELECT $1, unnest($2::uuid[])`,
-        [id, audience.recipients],
+        `INSERT INTO red_packet_recipients (packet_id, user_id, created_at)
+         SELECT $1, unnest($2::uuid[]), $3`,
+        [id, audience.recipients, now],
       );
       await this.d.notifications.notifyMany(
         tx,
@@ -608,11 +609,15 @@ export class RedPacketService {
     box: 'received' | 'sent',
     page: { limit: number; after?: TimeCursor },
   ): Promise<{ items: RedPacketListItem[]; nextCursor: string | null }> {
+    // Each box is read in the order of its own index: (user_id, created_at, packet_id) on the
+    // recipients, (sender_id, created_at) on the envelopes.
+    const [at, id] =
+      box === 'received' ? ['r.created_at', 'r.packet_id'] : ['p.created_at', 'p.id'];
     const params: unknown[] = [viewerId, page.limit + 1];
     let after = '';
     if (page.after) {
       params.push(page.after.micros, page.after.id);
-      after = `AND (p.created_at, p.id) < (${fromMicrosSql('$3')}, $4::uuid)`;
+      after = `AND (${at}, ${id}) < (${fromMicrosSql('$3')}, $4::uuid)`;
     }
     const source =
       box === 'received'
@@ -634,7 +639,7 @@ export class RedPacketService {
               (SELECT s.amount FROM red_packet_shares s
                 WHERE s.packet_id = p.id AND s.claimed_by = $1) AS my_amount
          ${source} ${after}
-        ORDER BY p.created_at DESC, p.id DESC
+        ORDER BY ${at} DESC, ${id} DESC
         LIMIT $2`,
       params,
     );
