@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { seqFromCursor, timePage } from '../../platform/cursor.ts';
 import { caller, replyOnce } from '../../platform/http.ts';
+import { DEFAULT_CURRENCY } from '../../platform/money.ts';
 import {
   Amount,
   Body,
@@ -259,7 +260,11 @@ export const expenseRoutes =
         },
       },
       async (request) =>
-        s.expenses.balances(caller(request).id, request.params.id, request.query.currency ?? 'CNY'),
+        s.expenses.balances(
+          caller(request).id,
+          request.params.id,
+          request.query.currency ?? DEFAULT_CURRENCY,
+        ),
     );
 
     app.post(

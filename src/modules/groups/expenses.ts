@@ -172,7 +172,7 @@ export class ExpenseService {
     input: ExpenseInput,
     key?: string,
   ): Promise<ExpenseView> {
-    await this.requireMember(this.d.db, groupId, actorId);
+    await this.d.groups.requireMember(this.d.db, groupId, actorId);
     const currency = input.currency ?? DEFAULT_CURRENCY;
     this.checkAmount(input.amount);
     const description = this.cleanDescription(input.description);
@@ -195,7 +195,7 @@ export class ExpenseService {
       occurredAt: occurredAt.toISOString(),
     };
     await inTransaction(this.d.db, async (tx) => {
-      await this.requireMember(tx, groupId, actorId, true);
+      await this.d.groups.requireMember(tx, groupId, actorId, true);
       await lockBalances(tx, groupId);
       await this.requireCurrentMembers(tx, groupId, [input.paidBy, ...owed.map((o) => o.userId)]);
       const inserted = await tx.query(
@@ -367,7 +367,7 @@ export class ExpenseService {
     groupId: string,
     page: { limit: number; after?: TimeCursor; includeDeleted?: boolean },
   ): Promise<Page<ExpenseView>> {
-    await this.requireMember(this.d.db, groupId, viewerId);
+    await this.d.groups.requireMember(this.d.db, groupId, viewerId);
     const { rows } = await this.d.db.query<ExpenseRow>(
       `SELECT ${EXPENSE_COLUMNS} FROM group_expenses e
         WHERE e.group_id = $1 AND ($2 OR e.deleted_at IS NULL)
@@ -395,7 +395,7 @@ export class ExpenseService {
 
   /** Everyone's standing in one currency and the fewest transfers that would settle it. */
   async balances(viewerId: string, groupId: string, currency: string): Promise<GroupBalances> {
-    await this.requireMember(this.d.db, groupId, viewerId);
+    await this.d.groups.requireMember(this.d.db, groupId, viewerId);
     const nets = await this.nets(this.d.db, groupId, currency);
     // Current members appear even when square; former members only while they owe or are owed.
     for (const id of await this.d.groups.memberIds(this.d.db, groupId)) {
@@ -427,7 +427,7 @@ export class ExpenseService {
     key: string | undefined,
   ): Promise<SettlementView> {
     const { db, clock, ledger, limits } = this.d;
-    await this.requireMember(db, groupId, payer.id);
+    await this.d.groups.requireMember(db, groupId, payer.id);
     requireVerified(payer);
     if (input.to === payer.id) throw invalid('you cannot settle up with yourself', { field: 'to' });
     requireWithinTransferLimit(input.amount, limits.perTransfer, 'amount');
@@ -452,7 +452,7 @@ export class ExpenseService {
       // Settled before, and only the stored response was lost.
       const done = await tx.query('SELECT 1 FROM group_settlements WHERE id = $1', [id]);
       if (done.rowCount) return;
-      await this.requireMember(tx, groupId, payer.id, true);
+      await this.d.groups.requireMember(tx, groupId, payer.id, true);
       checkSettleable(await this.nets(tx, groupId, currency), payer.id, input.to, input.amount);
       const now = clock.now();
       await tx.query(
@@ -499,7 +499,7 @@ export class ExpenseService {
     groupId: string,
     page: { limit: number; after?: TimeCursor },
   ): Promise<Page<SettlementView>> {
-    await this.requireMember(this.d.db, groupId, viewerId);
+    await this.d.groups.requireMember(this.d.db, groupId, viewerId);
     const { rows } = await this.d.db.query<SettlementRow & { micros: string }>(
       `SELECT ${SETTLEMENT_COLUMNS}, ${microsSql('created_at')} AS micros FROM group_settlements
         WHERE group_id = $1
@@ -551,10 +551,6 @@ export class ExpenseService {
   }
 
   /** 404 unless `userId` is a current member; with `lock`, their membership is held until commit. */
-  private async requireMember(q: Queryable, groupId: string, userId: string, lock = false) {
-    return this.d.groups.requireMember(q, groupId, userId, lock);
-  }
-
   private async requireCurrentMembers(tx: Tx, groupId: string, userIds: string[]): Promise<void> {
     const wanted = [...new Set(userIds)];
     const present = await this.d.groups.currentMembers(tx, groupId, wanted);
@@ -569,16 +565,20 @@ export class ExpenseService {
 
   /** The expense if `viewerId` is a current member of its group; 404 otherwise, as if absent. */
   private async visible(q: Queryable, expenseId: string, viewerId: string, lock = false) {
+    return (await this.visibleWithRole(q, expenseId, viewerId, lock)).row;
+  }
+
+  /** The expense and the viewer's role in its group; to non-members it does not exist. */
+  private async visibleWithRole(q: Queryable, expenseId: string, viewerId: string, lock: boolean) {
     if (!isUuid(expenseId)) throw notFound('expense');
     const { rows } = await q.query<ExpenseRow>(
       `SELECT ${EXPENSE_COLUMNS} FROM group_expenses e WHERE e.id = $1 ${lock ? 'FOR UPDATE' : ''}`,
       [expenseId],
     );
     const row = rows[0];
-    if (!row || !(await this.d.groups.isMember(q, row.group_id, viewerId))) {
-      throw notFound('expense');
-    }
-    return row;
+    const role = row ? await this.d.groups.roleOf(q, row.group_id, viewerId) : undefined;
+    if (!row || !role) throw notFound('expense');
+    return { row, role };
   }
 
   /** The expense, locked, if `actorId` may change it: its recorder, its payer, an owner or treasurer. */
@@ -588,9 +588,8 @@ export class ExpenseService {
     actorId: string,
     options: { allowDeleted?: boolean } = {},
   ): Promise<ExpenseRow> {
-    const row = await this.visible(tx, expenseId, actorId, true);
-    const role = await this.d.groups.roleOf(tx, row.group_id, actorId);
-    if (row.created_by !== actorId && row.paid_by !== actorId && !(role && isManager(role))) {
+    const { row, role } = await this.visibleWithRole(tx, expenseId, actorId, true);
+    if (row.created_by !== actorId && row.paid_by !== actorId && !isManager(role)) {
       throw forbidden(
         'only who recorded the expense, who paid it, or the owner or a treasurer may change it',
       );
