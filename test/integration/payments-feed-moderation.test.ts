@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { timeFromCursor } from '../../src/platform/cursor.ts';
 import { api, freshPhone, type TestUser, useTestApp } from '../support/app.ts';
 
 /** Where the wallet meets the social layer and moderation: notes, nicknames, greetings, the feed. */
@@ -78,8 +79,20 @@ describe('moderation on money-moment text', () => {
     expect(res.json().categories.length).toBeGreaterThan(0);
     expect(res.body).not.toContain('博彩');
     expect(await balance(a)).toBe(1_000);
-    const admin = await t.services.moderation.queue(5);
-    expect(admin.some((d) => d.context === 'note' && d.action === 'reject')).toBe(true);
+    const admin = await t.services.moderation.queue({ limit: 5 });
+    expect(admin.items.some((d) => d.context === 'note' && d.action === 'reject')).toBe(true);
+    // A page at a time, by (time, id): decisions made in the same instant are not skipped.
+    const again = await call('POST', '/api/v1/transfers', {
+      user: a,
+      body: { to: { userId: b.id }, amount: 100, note: '澳門博彩 加微信 abc12345 日赚千元' },
+    });
+    expect(again.statusCode).toBe(422);
+    const first = await t.services.moderation.queue({ limit: 1 });
+    const after = timeFromCursor(first.nextCursor ?? undefined);
+    const second = await t.services.moderation.queue({ limit: 1, ...(after ? { after } : {}) });
+    expect(first.nextCursor).not.toBeNull();
+    expect(second.items).toHaveLength(1);
+    expect(second.items[0]!.id).not.toBe(first.items[0]!.id);
   });
 
   it('lets an ordinary note that looks like spam through', async () => {

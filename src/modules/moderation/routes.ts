@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { timePage } from '../../platform/cursor.ts';
 import { AppError } from '../../platform/errors.ts';
+import { ListQuery } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
 
 export const moderationRoutes =
@@ -14,18 +15,10 @@ export const moderationRoutes =
         schema: {
           tags: ['admin'],
           summary: 'Held and refused texts, newest first',
-          querystring: Type.Object(
-            {
-              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
-              before: Type.Optional(Type.String({ format: 'date-time' })),
-            },
-            { additionalProperties: false },
-          ),
+          querystring: ListQuery({}),
         },
       },
-      async (request) => ({
-        items: await s.moderation.queue(request.query.limit ?? 50, request.query.before),
-      }),
+      async (request) => s.moderation.queue(timePage(request.query)),
     );
     app.post(
       '/admin/moderation/reload',

@@ -1,6 +1,13 @@
 import path from 'node:path';
 import type { Db } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
+import {
+  encodeTimeCursor,
+  fromMicrosSql,
+  microsSql,
+  pageOf,
+  type TimeCursor,
+} from '../../platform/cursor.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import {
@@ -65,7 +72,8 @@ export class ModerationService {
     this.moderator.reload();
   }
 
-  async queue(limit: number, beforeIso?: string) {
+  /** Held and refused texts, newest first, a page at a time (by time and id: none skipped). */
+  async queue(page: { limit: number; after?: TimeCursor }) {
     const { rows } = await this.db.query<{
       id: string;
       context: string;
@@ -75,21 +83,30 @@ export class ModerationService {
       score: number;
       text: string | null;
       created_at: Date;
+      micros: string;
     }>(
-      `SELECT id, context, user_id, action, categories, score, text, created_at FROM moderation_decisions
-        WHERE action <> 'allow' AND ($2::timestamptz IS NULL OR created_at < $2)
-        ORDER BY created_at DESC LIMIT $1`,
-      [limit, beforeIso ?? null],
+      `SELECT id, context, user_id, action, categories, score, text, created_at,
+              ${microsSql('created_at')} AS micros
+         FROM moderation_decisions
+        WHERE action <> 'allow'
+          AND ($2::bigint IS NULL OR (created_at, id) < (${fromMicrosSql('$2')}, $3::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $1`,
+      [page.limit + 1, page.after?.micros ?? null, page.after?.id ?? null],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      context: r.context,
-      userId: r.user_id,
-      action: r.action,
-      categories: r.categories,
-      score: r.score,
-      text: r.text,
-      createdAt: r.created_at.toISOString(),
-    }));
+    return pageOf(
+      rows,
+      page.limit,
+      (r) => ({
+        id: r.id,
+        context: r.context,
+        userId: r.user_id,
+        action: r.action,
+        categories: r.categories,
+        score: r.score,
+        text: r.text,
+        createdAt: r.created_at.toISOString(),
+      }),
+      (r) => encodeTimeCursor(r.micros, r.id),
+    );
   }
 }
