@@ -16,10 +16,17 @@ import { NotificationService } from './modules/notifications/index.ts';
 import { RedPacketService } from './modules/redpackets/index.ts';
 import { SocialGraph } from './modules/social/graph.ts';
 import { createSocialServices, type SocialServices } from './modules/social/index.ts';
-import { SandboxBankChannel, WalletService } from './modules/wallet/index.ts';
+import {
+  FEED_PAYMENT_TOPIC,
+  type FeedPayment,
+  PaymentPipeline,
+  SandboxBankChannel,
+  WalletService,
+} from './modules/wallet/index.ts';
 import type { Clock } from './platform/clock.ts';
 import { IdempotencyStore } from './platform/idempotency.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
+import { enqueue, OutboxDispatcher } from './platform/outbox.ts';
 
 export interface Services {
   config: Config;
@@ -33,6 +40,8 @@ export interface Services {
   notifications: NotificationService;
   moderation: ModerationService;
   idempotency: IdempotencyStore;
+  outbox: OutboxDispatcher;
+  pipeline: PaymentPipeline;
   bank: SandboxBankChannel;
   wallet: WalletService;
   groups: GroupsService;
@@ -69,6 +78,22 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     dataDir: config.dataDir,
   });
   const bank = new SandboxBankChannel(clock);
+  const idempotency = new IdempotencyStore(db);
+  const outbox = new OutboxDispatcher(db);
+  outbox.on(FEED_PAYMENT_TOPIC, async (tx, payload) => {
+    const p = payload as unknown as FeedPayment & { createdAt: string };
+    await social.feed.recordPaymentIn(tx, { ...p, createdAt: new Date(p.createdAt) });
+  });
+  const pipeline = new PaymentPipeline({
+    ledger,
+    clock,
+    identity,
+    graph,
+    idempotency,
+    notifications,
+    outbox: { enqueue, kick: () => outbox.kick() },
+    timeZone: config.wallet.timeZone,
+  });
   // A refused note is 422 content_rejected; one held for review is stored but not shown around.
   const screenNote = async (note: string, userId: string) => {
     const verdict = await moderation.checkOrRefuse(note, 'note', userId);
@@ -79,14 +104,12 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     clock,
     ledger,
     identity,
-    graph,
     bank,
-    notifications,
     config.wallet,
+    pipeline,
     {
       screenNote,
       defaultVisibility: (userId) => social.privacy.defaultPaymentVisibility(userId),
-      recordPayment: (payment) => social.feed.recordPayment(payment),
     },
   );
   const groups = new GroupsService({
@@ -169,7 +192,9 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     social,
     notifications,
     moderation,
-    idempotency: new IdempotencyStore(db),
+    idempotency,
+    outbox,
+    pipeline,
     bank,
     wallet,
     groups,
@@ -185,6 +210,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
       identity,
       graph,
       wallet,
+      pipeline,
       notifications,
       config: config.family,
     }),
@@ -197,6 +223,7 @@ export function startBackgroundJobs(
   onError: (err: unknown) => void,
 ): () => Promise<void> {
   s.ledger.startExpirySweeper(onError);
+  s.outbox.start(onError);
   void s.notifications.startListening(onError).catch(onError);
   const timers = [
     setInterval(() => s.wallet.settlePendingWithdrawals().catch(onError), 2_000),
@@ -213,6 +240,7 @@ export function startBackgroundJobs(
   for (const t of timers) t.unref();
   return async () => {
     for (const t of timers) clearInterval(t);
+    await s.outbox.stop();
     await s.ledger.stop();
     await s.notifications.stop();
   };

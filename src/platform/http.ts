@@ -51,7 +51,8 @@ const keyedRequest = (request: FastifyRequest) => ({
 /**
  * A POST that moves money: `work` runs once per (caller, Idempotency-Key); a repeat gets the
  * stored response (same status, same body) and the same key with another body 409
- * idempotency_conflict. Without a key it simply runs.
+ * idempotency_conflict. Without a key it simply runs. `work` gets the key to derive its ids
+ * from: the caller's key joined with the request's fingerprint (see IdempotencyStore).
  */
 export async function replyOnce(
   store: IdempotencyStore,
@@ -62,10 +63,16 @@ export async function replyOnce(
 ) {
   const user = caller(request);
   const key = idempotencyKey(request);
-  const result = await store.run(user.id, key, keyedRequest(request), async () => ({
+  const result = await store.run(
+    user.id,
+    key,
+    keyedRequest(request),
+    async (derivedKey) => ({
+      status,
+      body: await work(user, derivedKey),
+    }),
     status,
-    body: await work(user, key),
-  }));
+  );
   return send(reply, result);
 }
 

@@ -40,6 +40,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     clock,
     config,
     close: async () => {
+      await services.outbox.stop();
       await app.close();
       await services.ledger.stop();
       await db.end();
@@ -95,13 +96,17 @@ export function api(t: TestApp) {
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     url: string,
     options: { user?: TestUser; body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<LightMyRequestResponse & { body: string; json: () => Json }> =>
-    t.app.inject({
+  ): Promise<LightMyRequestResponse & { body: string; json: () => Json }> => {
+    // What the outbox carries (feed fan-out) follows a movement's commit by moments; a test
+    // reads after it, as a person would.
+    await t.services.outbox.drain();
+    return t.app.inject({
       method,
       url,
       headers: { ...(options.user ? options.user.auth : {}), ...(options.headers ?? {}) },
       ...(options.body !== undefined ? { payload: options.body as object } : {}),
     }) as never;
+  };
 
   const user = async (
     opts: { verified?: boolean; pin?: string; balance?: number; nickname?: string } = {},

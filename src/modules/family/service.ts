@@ -20,9 +20,9 @@ import {
   periodKey,
   type TransferInput,
   type TransferView,
-  transferRefusal,
   type WalletService,
 } from '../wallet/index.ts';
+import type { PaymentPipeline } from '../wallet/pipeline.ts';
 
 /** What the member is to the payer. */
 export type FamilyRelation =
@@ -67,6 +67,7 @@ export interface FamilyDeps {
   identity: IdentityService;
   graph: SocialGraph;
   wallet: WalletService;
+  pipeline: PaymentPipeline;
   notifications: NotificationService;
   config: FamilyConfig;
 }
@@ -329,7 +330,7 @@ export class FamilyService {
     input: TransferInput,
     key: string | undefined,
   ): Promise<FamilyPaymentView> {
-    const { db, clock, ledger, graph, wallet, notifications } = this.d;
+    const { db, clock, graph, wallet, pipeline } = this.d;
     const seen = isUuid(linkId) ? await this.row(db, linkId) : undefined;
     if (sideOf(seen, member.id) !== 'member') {
       throw forbidden("only the link's member pays with it");
@@ -359,68 +360,78 @@ export class FamilyService {
     const amount = toMinor(input.amount);
     const moneyId = key ? transferIdFor('family.payment', member.id, key) : newTransferId();
     const now = clock.now();
-    const [from, to, allowance] = await Promise.all([
-      wallet.walletAccount(link.payer_id, currency),
-      wallet.walletAccount(plan.receiver.id, currency),
-      this.allowances.accounts(ownerOf(link.id), SCOPE, currency, now),
-    ]);
-    const { transfer, replayed } = await inTransaction(db, async (tx) => {
+    const allowance = await this.allowances.accounts(ownerOf(link.id), SCOPE, currency, now);
+    const legs = await pipeline.legs({
+      id: moneyId,
+      from: { wallet: link.payer_id },
+      to: { wallet: plan.receiver.id },
+      amount: input.amount,
+      currency,
+      kind: 'family.payment',
+      metadata: {
+        from: link.payer_id,
+        to: plan.receiver.id,
+        paidBy: member.id,
+        familyLinkId: link.id,
+        note: plan.note,
+        visibility: plan.visibility,
+        ...(plan.noteVerdict === 'review' ? { noteHeld: true } : {}),
+      },
+      allowance: { accounts: { allowance: allowance.allowance, sink: allowance.used } },
+    });
+    const effects = await wallet.transferEffects(plan, false);
+    const { transfer } = await inTransaction(db, async (tx) => {
       // Shared: payments go side by side; an unlink or a limit change waits for them.
       const locked = (await this.row(tx, link.id, 'FOR SHARE'))!;
       refuseEnded(locked);
       const draw = await this.allowances.draw(tx, allowance, BigInt(locked.monthly_limit), {
-        id: transferIdFor('family.payment.limit', moneyId),
+        id: legs[1]!.id,
         amount,
       });
-      const results = await ledger.createTransfersIn(tx, [
-        ...draw.funding,
+      const results = await pipeline.commitIn(
+        tx,
+        [...draw.funding, ...legs],
         {
-          id: moneyId,
-          debitAccountId: from,
-          creditAccountId: to,
-          amount,
-          kind: 'family.payment',
-          linked: true,
-          metadata: {
-            from: link.payer_id,
-            to: plan.receiver.id,
-            paidBy: member.id,
-            familyLinkId: link.id,
-            note: plan.note,
-            visibility: plan.visibility,
-            ...(plan.noteVerdict === 'review' ? { noteHeld: true } : {}),
-          },
-        },
-        draw.use,
-      ]);
-      const funding = results.slice(0, draw.funding.length);
-      const [money, limit] = results.slice(draw.funding.length);
-      if (funding.some((f) => !f.ok)) throw new Error(`family link ${link.id}: funding refused`);
-      if (!money!.ok)
-        throw transferRefusal(money!, limit, {
           insufficient: "not enough money in the payer's wallet",
           limit: "this payment would exceed the family link's monthly limit",
-        });
-      if (!money!.replayed) {
+        },
+        { moneyAt: draw.funding.length },
+      );
+      const funding = results.slice(0, draw.funding.length);
+      const money = results[draw.funding.length]!;
+      if (funding.some((f) => !f.ok)) throw new Error(`family link ${link.id}: funding refused`);
+      if (!money.ok) throw new Error('unreachable: commitIn throws on refusal');
+      if (!money.replayed) {
         const [state] = await this.allowances.states(tx, [
           this.allowances.codes(ownerOf(link.id), SCOPE, currency, now),
         ]);
-        await notifications.notify(tx, link.payer_id, 'family.payment', {
-          linkId: link.id,
-          transferId: money!.transfer.id,
-          memberUserId: member.id,
-          memberNickname: link.member_nickname,
-          toUserId: plan.receiver.id,
-          toNickname: plan.receiver.nickname,
-          amount: fromMinor(amount),
-          currency,
-          note: plan.note,
-          remainingThisMonth: fromMinor(state!.remaining),
+        const moved = effects(money.transfer);
+        await pipeline.writeEffects(tx, {
+          ...moved,
+          notifications: [
+            ...moved.notifications,
+            {
+              userId: link.payer_id,
+              kind: 'family.payment',
+              data: {
+                linkId: link.id,
+                transferId: money.transfer.id,
+                memberUserId: member.id,
+                memberNickname: link.member_nickname,
+                toUserId: plan.receiver.id,
+                toNickname: plan.receiver.nickname,
+                amount: fromMinor(amount),
+                currency,
+                note: plan.note,
+                remainingThisMonth: fromMinor(state!.remaining),
+              },
+            },
+          ],
         });
       }
-      return { transfer: money!.transfer, replayed: money!.replayed };
+      return { transfer: money.transfer };
     });
-    if (!replayed) await wallet.announceTransfer(plan, transfer, false);
+    pipeline.delivered();
     return {
       id: transfer.id,
       status: 'completed',

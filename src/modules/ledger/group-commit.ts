@@ -3,15 +3,31 @@
  * the next one, so one database transaction (one fsync) serves many callers. Each caller
  * still gets its own results, and a failing transfer fails alone (the engine isolates it).
  */
-import { type Db, inTransaction, isRetryable } from '../../db/pool.ts';
+import { type Db, inTransaction, isRetryable, type Tx } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { EngineRequest } from './engine.ts';
 import { applyInTransaction } from './store.ts';
 import type { TransferResult } from './types.ts';
 
+/**
+ * A row that must commit with a caller's transfers (its idempotency record, an outbox message,
+ * a notification), written by the batch writer registered under `writer`.
+ */
+export interface BatchRow {
+  writer: string;
+  row: unknown;
+}
+
+/** Builds a submission's rows from its results, inside the batch's transaction. */
+export type BatchEffects = (results: TransferResult[]) => BatchRow[];
+
+/** Writes all of one batch's rows for one writer: one statement for the whole batch. */
+export type BatchWriter = (tx: Tx, rows: unknown[]) => Promise<void>;
+
 interface Submission {
   chains: EngineRequest[][];
   size: number;
+  effects: BatchEffects | undefined;
   resolve: (results: TransferResult[]) => void;
   reject: (err: unknown) => void;
 }
@@ -28,6 +44,7 @@ export class GroupCommitter {
   private queue: Submission[] = [];
   private inFlight = 0;
   private scheduled = false;
+  private readonly writers = new Map<string, BatchWriter>();
 
   constructor(
     private readonly db: Db,
@@ -35,11 +52,19 @@ export class GroupCommitter {
     private readonly options: GroupCommitOptions,
   ) {}
 
-  submit(chains: EngineRequest[][]): Promise<TransferResult[]> {
+  registerWriter(name: string, writer: BatchWriter): void {
+    this.writers.set(name, writer);
+  }
+
+  /**
+   * `effects` turns this submission's results into rows that commit in the same transaction:
+   * a caller is answered only once its transfers and its rows are durable together.
+   */
+  submit(chains: EngineRequest[][], effects?: BatchEffects): Promise<TransferResult[]> {
     const size = chains.reduce((n, c) => n + c.length, 0);
     if (size === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      this.queue.push({ chains, size, resolve, reject });
+      this.queue.push({ chains, size, effects, resolve, reject });
       this.schedule();
     });
   }
@@ -100,9 +125,11 @@ export class GroupCommitter {
     const chains = batch.flatMap((s) => s.chains);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await inTransaction(this.db, (tx) =>
-          applyInTransaction(tx, chains, this.clock.now()),
-        );
+        return await inTransaction(this.db, async (tx) => {
+          const results = await applyInTransaction(tx, chains, this.clock.now());
+          await this.writeEffects(tx, batch, results);
+          return results;
+        });
       } catch (err) {
         // Another process committed the same new id between our read and our insert:
         // running again finds it and answers as a replay.
@@ -110,6 +137,29 @@ export class GroupCommitter {
         if (attempt < 3 && (code === UNIQUE_VIOLATION || isRetryable(err))) continue;
         throw err;
       }
+    }
+  }
+
+  private async writeEffects(
+    tx: Tx,
+    batch: Submission[],
+    results: TransferResult[],
+  ): Promise<void> {
+    const byWriter = new Map<string, unknown[]>();
+    let offset = 0;
+    for (const s of batch) {
+      const own = results.slice(offset, offset + s.size);
+      offset += s.size;
+      for (const { writer, row } of s.effects?.(own) ?? []) {
+        const rows = byWriter.get(writer) ?? [];
+        if (rows.length === 0) byWriter.set(writer, rows);
+        rows.push(row);
+      }
+    }
+    for (const [name, rows] of byWriter) {
+      const writer = this.writers.get(name);
+      if (!writer) throw new Error(`no batch writer named ${name}`);
+      await writer(tx, rows);
     }
   }
 }

@@ -1,3 +1,4 @@
+export type { BatchEffects, BatchRow, BatchWriter } from './group-commit.ts';
 export { type AccountSpec, Ledger, newTransferId, transferIdFor } from './ledger.ts';
 
 export { ledgerRoutes } from './routes.ts';

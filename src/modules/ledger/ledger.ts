@@ -3,7 +3,7 @@ import type { Clock } from '../../platform/clock.ts';
 import { derivedId, isUuid, newId } from '../../platform/ids.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { type EngineRequest, isResolve, toChains } from './engine.ts';
-import { GroupCommitter } from './group-commit.ts';
+import { type BatchEffects, type BatchWriter, GroupCommitter } from './group-commit.ts';
 import {
   ACCOUNT_COLUMNS,
   applyInTransaction,
@@ -128,11 +128,23 @@ export class Ledger {
     return selectAccounts(q, ids);
   }
 
-  /** Submits transfers for the next group-commit batch; results come back in request order. */
-  async createTransfers(requests: readonly TransferRequest[]): Promise<TransferResult[]> {
+  /** Names a writer for rows that commit with transfers (see `createTransfers`' effects). */
+  registerBatchWriter(name: string, writer: BatchWriter): void {
+    this.committer.registerWriter(name, writer);
+  }
+
+  /**
+   * Submits transfers for the next group-commit batch; results come back in request order.
+   * `effects` builds rows (idempotency record, outbox messages, notifications) from the
+   * results that are written in the same transaction, with one statement per writer per batch.
+   */
+  async createTransfers(
+    requests: readonly TransferRequest[],
+    effects?: BatchEffects,
+  ): Promise<TransferResult[]> {
     checkShape(requests);
     const { chains, open } = toChains(requests);
-    const results = await this.committer.submit(chains);
+    const results = await this.committer.submit(chains, effects);
     this.count(results);
     return [...results, ...this.openChainResults(open)];
   }

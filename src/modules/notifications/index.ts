@@ -1,2 +1,2 @@
 export { notificationRoutes } from './routes.ts';
-export { type Notification, NotificationService } from './service.ts';
+export { type Notification, type NotificationRow, NotificationService } from './service.ts';

@@ -24,6 +24,12 @@ interface Row {
 
 const CHANNEL = 'hebao_notifications';
 
+export interface NotificationRow {
+  userId: string;
+  kind: string;
+  data: Record<string, unknown>;
+}
+
 function toNotification(r: Row): Notification {
   return {
     id: r.id,
@@ -84,6 +90,30 @@ export class NotificationService {
        )
        SELECT pg_notify($6, json_build_object('userId', user_id, 'seq', seq)::text) FROM ins`,
       [userIds.map(() => newId()), userIds, kind, JSON.stringify(data), this.clock.now(), CHANNEL],
+    );
+  }
+
+  /**
+   * Rows of many notifications of different kinds in one statement: what the ledger's group
+   * commit writes for every request of a batch (`NotificationService.batchWriter`).
+   */
+  async notifyRows(q: Queryable, rows: readonly NotificationRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await q.query(
+      `WITH ins AS (
+         INSERT INTO notifications (id, user_id, kind, data, created_at)
+         SELECT v.id, v.user_id, v.kind, v.data, $5 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[]) AS v(id, user_id, kind, data)
+         RETURNING user_id, seq
+       )
+       SELECT pg_notify($6, json_build_object('userId', user_id, 'seq', seq)::text) FROM ins`,
+      [
+        rows.map(() => newId()),
+        rows.map((r) => r.userId),
+        rows.map((r) => r.kind),
+        rows.map((r) => JSON.stringify(r.data)),
+        this.clock.now(),
+        CHANNEL,
+      ],
     );
   }
 

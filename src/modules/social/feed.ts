@@ -1,4 +1,4 @@
-import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
+import { type Db, inTransaction, type Queryable, type Tx } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { type Page, pageOf } from '../../platform/cursor.ts';
 import { invalid } from '../../platform/errors.ts';
@@ -130,45 +130,51 @@ export class FeedService {
    * their friends. The wallet calls this after the transfer commits; calling it again for the
    * same transfer does nothing. Amounts are not taken: the feed never shows them.
    */
-  async recordPayment(payment: PaymentRecord): Promise<{ recorded: boolean }> {
+  recordPayment(payment: PaymentRecord): Promise<{ recorded: boolean }> {
+    return inTransaction(this.db, (tx) => this.recordPaymentIn(tx, payment));
+  }
+
+  /**
+   * As `recordPayment`, inside the caller's transaction: the outbox delivers payments this way,
+   * deleting the message in the same transaction, so each payment is fanned out exactly once.
+   */
+  async recordPaymentIn(tx: Tx, payment: PaymentRecord): Promise<{ recorded: boolean }> {
     const { transferId, fromUserId, toUserId } = payment;
     if (![transferId, fromUserId, toUserId].every(isUuid) || fromUserId === toUserId) {
       throw invalid('a feed payment needs a transfer id and two different users');
     }
-    return inTransaction(this.db, async (tx) => {
-      await this.graph.lockFriendLists(tx, [fromUserId, toUserId], 'fan-out');
-      // One statement: the payment, then its inbox rows (none when it was recorded before).
-      // Friends of the payer cannot have blocked the payer (a block ends the friendship), but
-      // they may have blocked the payee, and the reverse: those readers are left out.
-      const { rows } = await tx.query<{ seq: string }>(
-        `WITH p AS (
-           INSERT INTO feed_payments (transfer_id, from_user_id, to_user_id, note, visibility, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (transfer_id) DO NOTHING RETURNING seq
-         ), fanned AS (
-           INSERT INTO feed_entries (owner_id, seq, kind, item_id)
-           SELECT o.owner_id, p.seq, 'payment', $1::uuid FROM p, (
-             SELECT $2::uuid AS owner_id UNION SELECT $3::uuid
-             UNION SELECT f.friend_id FROM friendships f
-                    WHERE f.user_id IN ($2::uuid, $3::uuid) AND $5 <> 'private'
-           ) o
-           WHERE o.owner_id IN ($2::uuid, $3::uuid) OR NOT EXISTS (
-             SELECT 1 FROM blocks b
-              WHERE (b.blocker_id = o.owner_id AND b.blocked_id IN ($2::uuid, $3::uuid))
-                 OR (b.blocked_id = o.owner_id AND b.blocker_id IN ($2::uuid, $3::uuid)))
-         )
-         SELECT seq FROM p`,
-        [
-          transferId,
-          fromUserId,
-          toUserId,
-          payment.note?.trim() || null,
-          payment.visibility,
-          payment.createdAt,
-        ],
-      );
-      if (rows[0]?.seq === undefined) return { recorded: false };
-      return { recorded: true };
-    });
+    await this.graph.lockFriendLists(tx, [fromUserId, toUserId], 'fan-out');
+    // One statement: the payment, then its inbox rows (none when it was recorded before).
+    // Friends of the payer cannot have blocked the payer (a block ends the friendship), but
+    // they may have blocked the payee, and the reverse: those readers are left out.
+    const { rows } = await tx.query<{ seq: string }>(
+      `WITH p AS (
+         INSERT INTO feed_payments (transfer_id, from_user_id, to_user_id, note, visibility, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (transfer_id) DO NOTHING RETURNING seq
+       ), fanned AS (
+         INSERT INTO feed_entries (owner_id, seq, kind, item_id)
+         SELECT o.owner_id, p.seq, 'payment', $1::uuid FROM p, (
+           SELECT $2::uuid AS owner_id UNION SELECT $3::uuid
+           UNION SELECT f.friend_id FROM friendships f
+                  WHERE f.user_id IN ($2::uuid, $3::uuid) AND $5 <> 'private'
+         ) o
+         WHERE o.owner_id IN ($2::uuid, $3::uuid) OR NOT EXISTS (
+           SELECT 1 FROM blocks b
+            WHERE (b.blocker_id = o.owner_id AND b.blocked_id IN ($2::uuid, $3::uuid))
+               OR (b.blocked_id = o.owner_id AND b.blocker_id IN ($2::uuid, $3::uuid)))
+       )
+       SELECT seq FROM p`,
+      [
+        transferId,
+        fromUserId,
+        toUserId,
+        payment.note?.trim() || null,
+        payment.visibility,
+        payment.createdAt,
+      ],
+    );
+    if (rows[0]?.seq === undefined) return { recorded: false };
+    return { recorded: true };
   }
 
   /**

@@ -6,10 +6,20 @@ export {
   PeriodAllowances,
   periodKey,
 } from './daily-allowance.ts';
+export {
+  type Authorization,
+  type Effects,
+  type PaymentParty,
+  PaymentPipeline,
+  type RiskHook,
+} from './pipeline.ts';
 export { legRefusal, type RefusalWords, transferRefusal } from './refusal.ts';
 export { walletRoutes } from './routes.ts';
 export {
   type Caller,
+  FEED_PAYMENT_TOPIC,
+  type FeedPayment,
+  feedPayment,
   noWalletHooks,
   type TransferInput,
   type TransferView,

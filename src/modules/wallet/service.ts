@@ -4,6 +4,7 @@ import type { Clock } from '../../platform/clock.ts';
 import { AppError, invalid, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
+import type { OutboxMessage } from '../../platform/outbox.ts';
 import type { IdentityService } from '../identity/index.ts';
 import {
   type Account,
@@ -13,14 +14,12 @@ import {
   newTransferId,
   type Transfer,
   type TransferId,
-  type TransferResult,
   transferIdFor,
 } from '../ledger/index.ts';
-import type { NotificationService } from '../notifications/index.ts';
-import type { SocialGraph } from '../social/graph.ts';
+import type { NotificationRow } from '../notifications/index.ts';
 import type { BankChannel } from './bank-channel.ts';
-import { DailyAllowances } from './daily-allowance.ts';
-import { legRefusal, transferRefusal } from './refusal.ts';
+import type { PaymentPipeline } from './pipeline.ts';
+import { legRefusal } from './refusal.ts';
 
 export type Visibility = 'public' | 'friends' | 'private';
 
@@ -31,21 +30,28 @@ export type Visibility = 'public' | 'friends' | 'private';
 export interface WalletHooks {
   screenNote(note: string, userId: string): Promise<'allow' | 'review'>;
   defaultVisibility(userId: string): Promise<Visibility>;
-  recordPayment(payment: {
-    transferId: string;
-    fromUserId: string;
-    toUserId: string;
-    note: string | null;
-    visibility: Visibility;
-    createdAt: Date;
-  }): Promise<unknown>;
 }
 
 export const noWalletHooks: WalletHooks = {
   screenNote: async () => 'allow',
   defaultVisibility: async () => 'friends',
-  recordPayment: async () => undefined,
 };
+
+/** A payment for the feed, as the outbox carries it (the social module fans it out). */
+export interface FeedPayment {
+  transferId: string;
+  fromUserId: string;
+  toUserId: string;
+  note: string | null;
+  visibility: Visibility;
+  createdAt: Date;
+}
+
+export const FEED_PAYMENT_TOPIC = 'feed.payment';
+
+export function feedPayment(p: FeedPayment): OutboxMessage {
+  return { topic: FEED_PAYMENT_TOPIC, payload: { ...p, createdAt: p.createdAt.toISOString() } };
+}
 
 export interface Caller {
   id: string;
@@ -144,21 +150,17 @@ const DAILY_LIMIT_WORDS = 'this transfer would exceed your daily limit';
 
 export class WalletService {
   private readonly accountIds = new Map<string, AccountId>();
-  private readonly allowances: DailyAllowances;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly ledger: Ledger,
     private readonly identity: IdentityService,
-    private readonly graph: SocialGraph,
     private readonly bank: BankChannel,
-    private readonly notifications: NotificationService,
     private readonly config: WalletConfig,
+    private readonly pipeline: PaymentPipeline,
     private readonly hooks: WalletHooks = noWalletHooks,
-  ) {
-    this.allowances = new DailyAllowances(ledger, clock, config.timeZone);
-  }
+  ) {}
 
   static walletCode(userId: string, currency: string): string {
     return `user:${userId}:wallet:${currency}`;
@@ -174,11 +176,7 @@ export class WalletService {
   }
 
   walletAccount(userId: string, currency: string): Promise<AccountId> {
-    return this.account(
-      WalletService.walletCode(userId, currency),
-      currency,
-      AccountFlags.debitsMustNotExceedCredits,
-    );
+    return this.pipeline.walletAccount(userId, currency);
   }
 
   private bankAccount(currency: string): Promise<AccountId> {
@@ -365,16 +363,16 @@ export class WalletService {
     if (!receiver) throw notFound('receiver');
     if (receiver.id === user.id)
       throw invalid('you cannot send money to yourself', { field: 'to' });
-    if (input.amount > this.config.verified.perTransfer) {
-      throw invalid(`amount must be at most ${this.config.verified.perTransfer} per transfer`, {
-        field: 'amount',
-      });
-    }
-    if (await this.graph.blockedEitherWay(user.id, receiver.id)) {
-      throw new AppError('blocked', 'you cannot send money to this user');
-    }
-    await check?.(receiver);
-    await this.identity.checkPin(user.id, input.pin);
+    await this.pipeline.authorize({
+      payer: user,
+      pin: input.pin,
+      amount: input.amount,
+      currency,
+      kind: 'transfer',
+      perPaymentLimit: { limit: this.config.verified.perTransfer, field: 'amount' },
+      counterparties: [receiver.id],
+      ...(check ? { check: () => check(receiver) } : {}),
+    });
 
     const note = input.note?.trim() || null;
     // A held note still lets the money move, but the payment stays out of the feed.
@@ -391,33 +389,45 @@ export class WalletService {
   }
 
   /**
-   * After the commit, for a transfer that moved (not a replay): the feed and the receiver's
-   * notification. A notification lost to a crash here costs no money.
+   * What a transfer that moved writes with its money (in the same transaction): the feed entry
+   * as an outbox message (fanned out to friends after the commit) and the receiver's
+   * notification. A replay wrote them the first time.
    */
-  async announceTransfer(plan: PreparedTransfer, t: Transfer, pending: boolean): Promise<void> {
-    if (!pending && plan.noteVerdict === 'allow') {
-      await this.hooks.recordPayment({
-        transferId: t.id,
-        fromUserId: plan.sender.id,
-        toUserId: plan.receiver.id,
-        note: plan.note,
-        visibility: plan.visibility,
-        createdAt: t.createdAt,
-      });
-    }
-    await this.notifications.notify(
-      this.db,
-      plan.receiver.id,
-      pending ? 'transfer.awaiting_acceptance' : 'transfer.received',
-      {
-        transferId: t.id,
-        fromUserId: plan.sender.id,
-        fromNickname: plan.sender.nickname ?? (await this.identity.user(plan.sender.id))?.nickname,
-        amount: fromMinor(t.amount),
-        currency: t.currency,
-        note: plan.note,
-      },
-    );
+  async transferEffects(
+    plan: PreparedTransfer,
+    pending: boolean,
+  ): Promise<(t: Transfer) => { notifications: NotificationRow[]; outbox: OutboxMessage[] }> {
+    const fromNickname =
+      plan.sender.nickname ?? (await this.identity.user(plan.sender.id))?.nickname;
+    return (t) => ({
+      notifications: [
+        {
+          userId: plan.receiver.id,
+          kind: pending ? 'transfer.awaiting_acceptance' : 'transfer.received',
+          data: {
+            transferId: t.id,
+            fromUserId: plan.sender.id,
+            fromNickname,
+            amount: fromMinor(t.amount),
+            currency: t.currency,
+            note: plan.note,
+          },
+        },
+      ],
+      outbox:
+        !pending && plan.noteVerdict === 'allow'
+          ? [
+              feedPayment({
+                transferId: t.id,
+                fromUserId: plan.sender.id,
+                toUserId: plan.receiver.id,
+                note: plan.note,
+                visibility: plan.visibility,
+                createdAt: t.createdAt,
+              }),
+            ]
+          : [],
+    });
   }
 
   async transfer(
@@ -429,46 +439,26 @@ export class WalletService {
     const { receiver, currency, note, noteVerdict, visibility } = plan;
     const moneyId = key ? transferIdFor('wallet.transfer', user.id, key) : newTransferId();
     const pending = input.requireAcceptance === true;
-    const timeoutSeconds = pending ? this.config.acceptanceHours * 3600 : undefined;
-    const amount = toMinor(input.amount);
-    const [from, to, { allowance, sink }] = await Promise.all([
-      this.walletAccount(user.id, currency),
-      this.walletAccount(receiver.id, currency),
-      this.allowances.today('daily', user.id, currency, this.config.verified.daily),
-    ]);
-    const mode = pending ? ('pending' as const) : ('single' as const);
-    const [money, limit] = await this.ledger.createTransfers([
-      {
-        id: moneyId,
-        mode,
-        debitAccountId: from,
-        creditAccountId: to,
-        amount,
-        kind: 'transfer',
-        linked: true,
-        ...(timeoutSeconds ? { timeoutSeconds } : {}),
-        metadata: {
-          from: user.id,
-          to: receiver.id,
-          note,
-          visibility,
-          ...(noteVerdict === 'review' ? { noteHeld: true } : {}),
-        },
+    const legs = await this.pipeline.legs({
+      id: moneyId,
+      from: { wallet: user.id },
+      to: { wallet: receiver.id },
+      amount: input.amount,
+      currency,
+      kind: 'transfer',
+      limitScope: 'wallet.transfer.limit',
+      ...(pending ? { pending: { timeoutSeconds: this.config.acceptanceHours * 3600 } } : {}),
+      metadata: {
+        from: user.id,
+        to: receiver.id,
+        note,
+        visibility,
+        ...(noteVerdict === 'review' ? { noteHeld: true } : {}),
       },
-      {
-        id: transferIdFor('wallet.transfer.limit', moneyId),
-        mode,
-        debitAccountId: allowance,
-        creditAccountId: sink,
-        amount,
-        kind: 'limit.use',
-        ...(timeoutSeconds ? { timeoutSeconds } : {}),
-      },
-    ]);
-    if (!money!.ok) throw transferRefusal(money!, limit, { limit: DAILY_LIMIT_WORDS });
-    const t = money!.transfer;
-    if (!money!.replayed) await this.announceTransfer(plan, t, pending);
-    return {
+      allowance: { scope: 'daily', userId: user.id, limit: this.config.verified.daily },
+    });
+    const effects = await this.transferEffects(plan, pending);
+    const view = (t: Transfer): TransferView => ({
       id: t.id,
       status: pending ? 'pending' : 'completed',
       amount: fromMinor(t.amount),
@@ -479,7 +469,14 @@ export class WalletService {
       visibility,
       createdAt: t.createdAt.toISOString(),
       ...(t.expiresAt ? { expiresAt: t.expiresAt.toISOString() } : {}),
-    };
+    });
+    const { results } = await this.pipeline.commit(legs, { limit: DAILY_LIMIT_WORDS }, (money) => ({
+      response: view(money.transfer),
+      ...effects(money.transfer),
+    }));
+    const money = results[0]!;
+    if (!money.ok) throw new Error('unreachable: commit throws on refusal');
+    return view(money.transfer);
   }
 
   /** The receiver takes (accept) or refuses (decline) a transfer that waits for acceptance. */
@@ -500,34 +497,7 @@ export class WalletService {
     if (!(t.flags & PENDING))
       throw new AppError('conflict', 'this transfer does not wait for acceptance');
     const mode = action === 'accept' ? ('post' as const) : ('void' as const);
-    const results: TransferResult[] = await this.ledger.createTransfers([
-      {
-        id: transferIdFor(`wallet.transfer.${mode}`, id),
-        mode,
-        pendingId: t.id,
-        kind: 'transfer',
-        linked: true,
-      },
-      {
-        id: transferIdFor(`wallet.transfer.limit.${mode}`, id),
-        mode,
-        pendingId: transferIdFor('wallet.transfer.limit', id),
-        kind: 'limit.use',
-      },
-    ]);
-    const [money] = results;
-    if (!money!.ok) throw legRefusal(money!.code, 'money');
-    if (action === 'accept' && !money!.replayed && !meta.noteHeld) {
-      await this.hooks.recordPayment({
-        transferId: t.id,
-        fromUserId: meta.from!,
-        toUserId: userId,
-        note: meta.note ?? null,
-        visibility: meta.visibility ?? 'friends',
-        createdAt: money!.transfer.createdAt,
-      });
-    }
-    return {
+    const view: TransferView = {
       id: t.id,
       status: action === 'accept' ? 'completed' : 'refunded',
       amount: fromMinor(t.amount),
@@ -538,6 +508,31 @@ export class WalletService {
       visibility: meta.visibility ?? 'friends',
       createdAt: t.createdAt.toISOString(),
     };
+    await this.pipeline.commit(
+      this.pipeline.resolution(t.id, transferIdFor('wallet.transfer.limit', id), mode, {
+        money: 'wallet.transfer',
+        limit: 'wallet.transfer.limit',
+        kind: 'transfer',
+      }),
+      {},
+      (money) => ({
+        response: view,
+        outbox:
+          action === 'accept' && !meta.noteHeld
+            ? [
+                feedPayment({
+                  transferId: t.id,
+                  fromUserId: meta.from!,
+                  toUserId: userId,
+                  note: meta.note ?? null,
+                  visibility: meta.visibility ?? 'friends',
+                  createdAt: money.transfer.createdAt,
+                }),
+              ]
+            : [],
+      }),
+    );
+    return view;
   }
 
   private async walletIds(userId: string): Promise<Map<number, string>> {
