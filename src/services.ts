@@ -99,19 +99,10 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     const verdict = await moderation.checkOrRefuse(note, 'note', userId);
     return verdict.action === 'review' ? ('review' as const) : ('allow' as const);
   };
-  const wallet = new WalletService(
-    db,
-    clock,
-    ledger,
-    identity,
-    bank,
-    config.wallet,
-    pipeline,
-    {
-      screenNote,
-      defaultVisibility: (userId) => social.privacy.defaultPaymentVisibility(userId),
-    },
-  );
+  const wallet = new WalletService(db, clock, ledger, identity, bank, config.wallet, pipeline, {
+    screenNote,
+    defaultVisibility: (userId) => social.privacy.defaultPaymentVisibility(userId),
+  });
   const groups = new GroupsService({
     db,
     clock,
