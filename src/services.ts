@@ -11,7 +11,7 @@ import {
 import { IdentityService } from './modules/identity/index.ts';
 import { IouService } from './modules/ious/index.ts';
 import { Ledger } from './modules/ledger/index.ts';
-import { ModerationService } from './modules/moderation/index.ts';
+import { type DecisionRow, ModerationService } from './modules/moderation/index.ts';
 import { NotificationService } from './modules/notifications/index.ts';
 import { RedPacketService } from './modules/redpackets/index.ts';
 import { SocialGraph } from './modules/social/graph.ts';
@@ -24,6 +24,7 @@ import {
   WalletService,
 } from './modules/wallet/index.ts';
 import type { Clock } from './platform/clock.ts';
+import { AppError } from './platform/errors.ts';
 import { IdempotencyStore } from './platform/idempotency.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
 import { enqueue, OutboxDispatcher } from './platform/outbox.ts';
@@ -94,13 +95,30 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     outbox: { enqueue, kick: () => outbox.kick() },
     timeZone: config.wallet.timeZone,
   });
-  // A refused note is 422 content_rejected; one held for review is stored but not shown around.
+  // A refused note is 422 content_rejected (and logged at once); one held for review is stored
+  // but not shown around. A payment's note is logged by the payment's own commit.
+  ledger.registerBatchWriter('moderation', (tx, rows) =>
+    moderation.writeDecisions(tx, rows as DecisionRow[]),
+  );
   const screenNote = async (note: string, userId: string) => {
     const verdict = await moderation.checkOrRefuse(note, 'note', userId);
     return verdict.action === 'review' ? ('review' as const) : ('allow' as const);
   };
+  const screenPaymentNote = async (note: string, userId: string) => {
+    const { verdict, log } = moderation.judge(note, 'note', userId);
+    if (verdict.action === 'reject') {
+      if (log) await moderation.writeDecisions(db, [log]);
+      throw new AppError('content_rejected', 'this note was refused by moderation', {
+        categories: verdict.categories,
+      });
+    }
+    return {
+      verdict: verdict.action === 'review' ? ('review' as const) : ('allow' as const),
+      ...(log ? { log: { writer: 'moderation', row: log } } : {}),
+    };
+  };
   const wallet = new WalletService(db, clock, ledger, identity, bank, config.wallet, pipeline, {
-    screenNote,
+    screenNote: screenPaymentNote,
     defaultVisibility: (userId) => social.privacy.defaultPaymentVisibility(userId),
   });
   const groups = new GroupsService({

@@ -171,6 +171,12 @@ describe("a payment's side effects", () => {
       [b.id, transferId],
     );
     expect(notes[0].n).toBe(1);
+    // So is the moderation decision on its note, written by the same commit.
+    const { rows: decisions } = await db.query(
+      "SELECT count(*)::int AS n FROM moderation_decisions WHERE user_id = $1 AND context = 'note'",
+      [a.id],
+    );
+    expect(decisions[0].n).toBe(1);
 
     const others = [new OutboxDispatcher(db), new OutboxDispatcher(db)];
     for (const d of others) d.on(FEED_PAYMENT_TOPIC, payloadHandler);

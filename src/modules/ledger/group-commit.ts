@@ -145,21 +145,28 @@ export class GroupCommitter {
     batch: Submission[],
     results: TransferResult[],
   ): Promise<void> {
-    const byWriter = new Map<string, unknown[]>();
+    const rows: BatchRow[] = [];
     let offset = 0;
     for (const s of batch) {
       const own = results.slice(offset, offset + s.size);
       offset += s.size;
-      for (const { writer, row } of s.effects?.(own) ?? []) {
-        const rows = byWriter.get(writer) ?? [];
-        if (rows.length === 0) byWriter.set(writer, rows);
-        rows.push(row);
-      }
+      rows.push(...(s.effects?.(own) ?? []));
     }
-    for (const [name, rows] of byWriter) {
+    await this.writeRows(tx, rows);
+  }
+
+  /** Writes rows with their writers, one call per writer (inside a caller's transaction too). */
+  async writeRows(tx: Tx, rows: readonly BatchRow[]): Promise<void> {
+    const byWriter = new Map<string, unknown[]>();
+    for (const { writer, row } of rows) {
+      const list = byWriter.get(writer) ?? [];
+      if (list.length === 0) byWriter.set(writer, list);
+      list.push(row);
+    }
+    for (const [name, list] of byWriter) {
       const writer = this.writers.get(name);
       if (!writer) throw new Error(`no batch writer named ${name}`);
-      await writer(tx, rows);
+      await writer(tx, list);
     }
   }
 }

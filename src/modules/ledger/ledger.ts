@@ -3,7 +3,12 @@ import type { Clock } from '../../platform/clock.ts';
 import { derivedId, isUuid, newId } from '../../platform/ids.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { type EngineRequest, isResolve, toChains } from './engine.ts';
-import { type BatchEffects, type BatchWriter, GroupCommitter } from './group-commit.ts';
+import {
+  type BatchEffects,
+  type BatchRow,
+  type BatchWriter,
+  GroupCommitter,
+} from './group-commit.ts';
 import {
   ACCOUNT_COLUMNS,
   applyInTransaction,
@@ -131,6 +136,11 @@ export class Ledger {
   /** Names a writer for rows that commit with transfers (see `createTransfers`' effects). */
   registerBatchWriter(name: string, writer: BatchWriter): void {
     this.committer.registerWriter(name, writer);
+  }
+
+  /** Writes rows with the registered batch writers, in the caller's transaction. */
+  writeBatchRows(tx: Tx, rows: readonly BatchRow[]): Promise<void> {
+    return this.committer.writeRows(tx, rows);
   }
 
   /**

@@ -12,7 +12,7 @@ export {
 } from './moderate.ts';
 export { type NormalizedText, normalizeText } from './normalize.ts';
 export { moderationRoutes } from './routes.ts';
-export { ModerationService, type Verdict } from './service.ts';
+export { type DecisionRow, ModerationService, type Verdict } from './service.ts';
 export {
   CATEGORIES,
   type Category,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Db } from '../../db/pool.ts';
+import type { Db, Queryable } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import {
   encodeTimeCursor,
@@ -22,6 +22,19 @@ export interface Verdict {
   categories: string[];
 }
 
+/** One decision of the log, as `judge` returns it for the caller to write. */
+export interface DecisionRow {
+  id: string;
+  context: ModerationContext;
+  userId: string | null;
+  action: Decision['action'];
+  categories: string[];
+  score: number;
+  matches: unknown;
+  text: string | null;
+  createdAt: string;
+}
+
 /** The moderator plus its decision log; what other modules call before storing user text. */
 export class ModerationService {
   private readonly moderator: Moderator;
@@ -36,24 +49,63 @@ export class ModerationService {
 
   /** Judges `text` and logs the decision. Never throws for content: see `checkOrRefuse`. */
   async check(text: string, context: ModerationContext, userId?: string): Promise<Verdict> {
-    if (text.trim() === '') return { action: 'allow', categories: [] };
+    const { verdict, log } = this.judge(text, context, userId);
+    if (log) await this.writeDecisions(this.db, [log]);
+    return verdict;
+  }
+
+  /**
+   * Judges `text` without writing: the decision's log row is for the caller to commit with
+   * what the text belongs to (a payment's note is logged by the payment's group commit).
+   */
+  judge(
+    text: string,
+    context: ModerationContext,
+    userId?: string,
+  ): { verdict: Verdict; log: DecisionRow | undefined } {
+    if (text.trim() === '') return { verdict: { action: 'allow', categories: [] }, log: undefined };
     const decision = this.moderator.moderateText(text, context);
-    await this.db.query(
-      `INSERT INTO moderation_decisions (id, context, user_id, action, categories, score, matches, text, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        newId(),
+    return {
+      verdict: { action: decision.action, categories: decision.categories },
+      log: {
+        id: newId(),
         context,
-        userId ?? null,
-        decision.action,
-        decision.categories,
-        decision.score,
-        JSON.stringify(decision.matches),
-        decision.action === 'allow' ? null : text,
-        this.clock.now(),
+        userId: userId ?? null,
+        action: decision.action,
+        categories: decision.categories,
+        score: decision.score,
+        matches: decision.matches,
+        text: decision.action === 'allow' ? null : text,
+        createdAt: this.clock.now().toISOString(),
+      },
+    };
+  }
+
+  /** Writes decision log rows: one statement however many (a whole group-commit batch). */
+  async writeDecisions(q: Queryable, rows: readonly DecisionRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await q.query(
+      `INSERT INTO moderation_decisions (id, context, user_id, action, categories, score, matches, text, created_at)
+       SELECT d.id, d.context, d.user_id, d.action, ARRAY(SELECT jsonb_array_elements_text(d.categories)),
+              d.score, d.matches, d.text, d.created_at
+         FROM jsonb_to_recordset($1::jsonb) AS d(id uuid, context text, user_id uuid, action text,
+              categories jsonb, score numeric, matches jsonb, text text, created_at timestamptz)`,
+      [
+        JSON.stringify(
+          rows.map((r) => ({
+            id: r.id,
+            context: r.context,
+            user_id: r.userId,
+            action: r.action,
+            categories: r.categories,
+            score: r.score,
+            matches: r.matches,
+            text: r.text,
+            created_at: r.createdAt,
+          })),
+        ),
       ],
     );
-    return { action: decision.action, categories: decision.categories };
   }
 
   /** As `check`, but a rejected text becomes 422 content_rejected naming only the categories. */

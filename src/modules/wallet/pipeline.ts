@@ -101,6 +101,8 @@ export interface Effects {
   response?: unknown;
   notifications?: NotificationRow[];
   outbox?: OutboxMessage[];
+  /** Rows for other registered writers (the moderation log of the payment's note). */
+  rows?: BatchRow[];
 }
 
 export interface PipelineDeps {
@@ -289,6 +291,7 @@ export class PaymentPipeline {
       }
       for (const n of e.notifications ?? []) rows.push({ writer: 'notifications', row: n });
       for (const m of e.outbox ?? []) rows.push({ writer: 'outbox', row: m });
+      rows.push(...(e.rows ?? []));
       return rows;
     });
     const [money, limit] = results;
@@ -322,6 +325,7 @@ export class PaymentPipeline {
   async writeEffects(tx: Tx, effects: Effects): Promise<void> {
     await this.d.notifications.notifyRows(tx, effects.notifications ?? []);
     await this.d.outbox.enqueue(tx, effects.outbox ?? []);
+    await this.d.ledger.writeBatchRows(tx, effects.rows ?? []);
   }
 
   /** For features that enqueue their own messages in their transaction. */

@@ -10,6 +10,7 @@ import {
   type Account,
   AccountFlags,
   type AccountId,
+  type BatchRow,
   type Ledger,
   newTransferId,
   type Transfer,
@@ -28,12 +29,16 @@ export type Visibility = 'public' | 'friends' | 'private';
  * `screenNote` throws 422 content_rejected for a refused note and says whether it was held.
  */
 export interface WalletHooks {
-  screenNote(note: string, userId: string): Promise<'allow' | 'review'>;
+  /** `log` is the decision's row for the moderation log, committed with the payment. */
+  screenNote(
+    note: string,
+    userId: string,
+  ): Promise<{ verdict: 'allow' | 'review'; log?: BatchRow }>;
   defaultVisibility(userId: string): Promise<Visibility>;
 }
 
 export const noWalletHooks: WalletHooks = {
-  screenNote: async () => 'allow',
+  screenNote: async () => ({ verdict: 'allow' }),
   defaultVisibility: async () => 'friends',
 };
 
@@ -77,6 +82,8 @@ export interface PreparedTransfer {
   currency: string;
   note: string | null;
   noteVerdict: 'allow' | 'review';
+  /** The note's moderation log row, written with the payment. */
+  noteLog: BatchRow | undefined;
   visibility: Visibility;
 }
 
@@ -376,7 +383,8 @@ export class WalletService {
 
     const note = input.note?.trim() || null;
     // A held note still lets the money move, but the payment stays out of the feed.
-    const noteVerdict = note ? await this.hooks.screenNote(note, user.id) : 'allow';
+    const screened = note ? await this.hooks.screenNote(note, user.id) : undefined;
+    const noteVerdict = screened?.verdict ?? 'allow';
     const visibility = input.visibility ?? (await this.hooks.defaultVisibility(user.id));
     return {
       sender: user,
@@ -384,6 +392,7 @@ export class WalletService {
       currency,
       note,
       noteVerdict,
+      noteLog: screened?.log,
       visibility,
     };
   }
@@ -396,10 +405,13 @@ export class WalletService {
   async transferEffects(
     plan: PreparedTransfer,
     pending: boolean,
-  ): Promise<(t: Transfer) => { notifications: NotificationRow[]; outbox: OutboxMessage[] }> {
+  ): Promise<
+    (t: Transfer) => { notifications: NotificationRow[]; outbox: OutboxMessage[]; rows: BatchRow[] }
+  > {
     const fromNickname =
       plan.sender.nickname ?? (await this.identity.user(plan.sender.id))?.nickname;
     return (t) => ({
+      rows: plan.noteLog ? [plan.noteLog] : [],
       notifications: [
         {
           userId: plan.receiver.id,
