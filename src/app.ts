@@ -50,6 +50,7 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
           'req.headers.cookie',
           'res.headers["set-cookie"]',
           '*.password',
+          '*.newPassword',
           '*.pin',
           '*.currentPin',
           '*.idNumber',
