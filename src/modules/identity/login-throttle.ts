@@ -1,6 +1,9 @@
 import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
 import { AppError } from '../../platform/errors.ts';
 
+/** Failures are "in a row" within a day: a day without one forgets them (and the backoff). */
+const FORGET_AFTER_MS = 24 * 3600_000;
+
 export interface LoginThrottlePolicy {
   /** Failures in a row that cost nothing. */
   freeTries: number;
@@ -38,13 +41,18 @@ export async function claimLoginAttempt(
        ON CONFLICT (phone) DO NOTHING`,
       [phone, now],
     );
-    const { rows } = await tx.query<{ failed_count: number; locked_until: Date | null }>(
-      'SELECT failed_count, locked_until FROM login_failures WHERE phone = $1 FOR UPDATE',
+    const { rows } = await tx.query<{
+      failed_count: number;
+      locked_until: Date | null;
+      updated_at: Date;
+    }>(
+      'SELECT failed_count, locked_until, updated_at FROM login_failures WHERE phone = $1 FOR UPDATE',
       [phone],
     );
     const row = rows[0]!;
     if (row.locked_until && row.locked_until > now) throw closed(row.locked_until, now);
-    const failures = row.failed_count + 1;
+    const stale = now.getTime() - row.updated_at.getTime() > FORGET_AFTER_MS;
+    const failures = (stale ? 0 : row.failed_count) + 1;
     const delay = loginDelaySeconds(failures, policy);
     await tx.query(
       'UPDATE login_failures SET failed_count = $2, locked_until = $3, updated_at = $4 WHERE phone = $1',

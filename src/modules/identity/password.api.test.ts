@@ -84,6 +84,15 @@ describe('log-in backoff per account', () => {
     expect((await login(other.phone, 'correct horse')).statusCode).toBe(200);
   });
 
+  it('forgets failures after a day without one', async () => {
+    const u = await user({ verified: false });
+    for (let i = 0; i < 2; i++) await login(u.phone, 'wrong password');
+    t.clock.advance(25 * 3600_000);
+    for (let i = 0; i < 3; i++)
+      expect((await login(u.phone, 'wrong password')).statusCode).toBe(401);
+    expect((await login(u.phone, 'correct horse')).statusCode).toBe(429);
+  });
+
   it('checks at most the free tries when guesses arrive in parallel from many addresses', async () => {
     const u = await user({ verified: false });
     const guesses = await Promise.all(
