@@ -24,7 +24,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool, type Db } from '../src/db/pool.ts';
-import { IdentityService } from '../src/modules/identity/index.ts';
+import { IdentityService, SandboxSmsChannel } from '../src/modules/identity/index.ts';
 import { NotificationService } from '../src/modules/notifications/index.ts';
 import {
   createSocialServices,
@@ -198,6 +198,8 @@ async function main() {
       sessionDays: 30,
       pinMaxTries: 5,
       pinLockMinutes: 180,
+      sms: new SandboxSmsChannel(systemClock),
+      loginThrottle: { freeTries: 5, baseDelaySeconds: 30, maxDelaySeconds: 3600 },
     });
     const social: SocialServices = createSocialServices(db, systemClock, {
       graph: new SocialGraph(db),

@@ -50,6 +50,7 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
           'req.headers.cookie',
           'res.headers["set-cookie"]',
           '*.password',
+          '*.newPassword',
           '*.pin',
           '*.currentPin',
           '*.idNumber',
@@ -101,7 +102,11 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
       request.log.error({ err }, 'unhandled error');
       problem = new AppError('internal_error', 'something went wrong on our side');
     }
-    if (problem.status === 429) reply.header('retry-after', '60');
+    if (problem.status === 429) {
+      // A refusal that knows its wait (the log-in backoff, a phone's code limit) tells it.
+      const wait = problem.extra.retryAfter;
+      reply.header('retry-after', typeof wait === 'number' ? String(wait) : '60');
+    }
     return reply.code(problem.status).type('application/problem+json').send(problemBody(problem));
   });
 

@@ -31,6 +31,12 @@ export interface Config {
   family: FamilyConfig;
   /** Requests per minute, per client address (register, login) or per user (the rest). */
   rateLimits: { register: number; login: number; verification: number; pin: number };
+  /** Phone codes per hour from one client address (each number has its own limits too). */
+  phoneCodesPerAddress: number;
+  /** The sandbox SMS channel sends this code instead of a random one (tests, demos). */
+  smsSandboxCode: string | undefined;
+  /** Per-account login backoff: free tries, then a delay that doubles with each failure. */
+  loginThrottle: { freeTries: number; baseDelaySeconds: number; maxDelaySeconds: number };
 }
 
 export interface WalletConfig {
@@ -126,6 +132,12 @@ function timeZone(name: string): string {
   return name;
 }
 
+function sandboxCode(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!/^\d{6}$/.test(raw)) throw new ConfigError('HEBAO_SMS_SANDBOX_CODE must be six digits');
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -207,6 +219,13 @@ export function loadConfig(env: Env = process.env): Config {
       login: int(env, 'HEBAO_RATE_LOGIN', 20, 1, 1_000_000),
       verification: int(env, 'HEBAO_RATE_VERIFICATION', 10, 1, 1_000_000),
       pin: int(env, 'HEBAO_RATE_PIN', 20, 1, 1_000_000),
+    },
+    phoneCodesPerAddress: int(env, 'HEBAO_RATE_PHONE_CODES', 20, 1, 1_000_000),
+    smsSandboxCode: sandboxCode(env.HEBAO_SMS_SANDBOX_CODE),
+    loginThrottle: {
+      freeTries: int(env, 'HEBAO_LOGIN_FREE_TRIES', 5, 1, 1000),
+      baseDelaySeconds: int(env, 'HEBAO_LOGIN_DELAY_SECONDS', 30, 1, 86_400),
+      maxDelaySeconds: int(env, 'HEBAO_LOGIN_MAX_DELAY_SECONDS', 3600, 1, 7 * 86_400),
     },
   };
 }

@@ -8,7 +8,7 @@ import {
   GroupFundService,
   GroupsService,
 } from './modules/groups/index.ts';
-import { IdentityService } from './modules/identity/index.ts';
+import { IdentityService, SandboxSmsChannel } from './modules/identity/index.ts';
 import { IouService } from './modules/ious/index.ts';
 import { Ledger } from './modules/ledger/index.ts';
 import { type DecisionRow, ModerationService } from './modules/moderation/index.ts';
@@ -36,6 +36,7 @@ export interface Services {
   metrics: Metrics;
   ledger: Ledger;
   identity: IdentityService;
+  sms: SandboxSmsChannel;
   graph: SocialGraph;
   social: SocialServices;
   notifications: NotificationService;
@@ -58,6 +59,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
   const metrics = createMetrics();
   const ledger = new Ledger(db, clock, config.ledger, metrics);
   const moderation = new ModerationService(db, clock, config.dataDir);
+  const sms = new SandboxSmsChannel(clock);
   const identity = new IdentityService(db, clock, {
     secret: config.secret,
     adminPhones: config.adminPhones,
@@ -67,6 +69,9 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     screenNickname: async (nickname) => {
       await moderation.checkOrRefuse(nickname, 'nickname');
     },
+    sms,
+    smsSandboxCode: config.smsSandboxCode,
+    loginThrottle: config.loginThrottle,
   });
   const graph = new SocialGraph(db);
   const notifications = new NotificationService(db, clock, config.databaseUrl);
@@ -197,6 +202,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     metrics,
     ledger,
     identity,
+    sms,
     graph,
     social,
     notifications,

@@ -171,6 +171,18 @@ export async function logIn(page: Page, user: TestUser, lang: Lang = 'zh-CN'): P
   await page.getByText(zh ? '可用余额' : 'Available balance').waitFor();
 }
 
+/**
+ * The phone step right after signing up in the app (zh-CN): asks for the code and types back
+ * what the sandbox SMS channel received.
+ */
+export async function verifyPhoneInApp(page: Page, t: TestApp, phone: string): Promise<void> {
+  await page.getByRole('heading', { name: '验证手机号' }).waitFor();
+  await page.getByRole('button', { name: '获取验证码' }).click();
+  await page.getByRole('button', { name: /重新发送/ }).waitFor();
+  await page.getByLabel('验证码').fill(t.services.sms.lastCodeTo(phone)!);
+  await page.getByRole('button', { name: '验证', exact: true }).click();
+}
+
 /** Makes two users friends through the API (a request and its acceptance). */
 export async function befriend(t: TestApp, a: TestUser, b: TestUser): Promise<void> {
   const { call } = api(t);

@@ -18,6 +18,7 @@ import {
   shot,
   useBrowserHarness,
   useLanguage,
+  verifyPhoneInApp,
 } from './harness.ts';
 
 const h = useBrowserHarness();
@@ -53,13 +54,14 @@ describe('friends and the feed', () => {
     const b = await h.newPage();
     await logIn(b, bob);
 
-    // --- Alice signs up, verifies her identity, skips the PIN for now, tops up ¥100.
+    // --- Alice signs up, verifies her phone and identity, skips the PIN for now, tops up ¥100.
     const a = await h.newPage();
     await a.goto('/register');
     await a.getByLabel('手机号').fill(alicePhone);
     await a.getByLabel('昵称').fill('荷花');
     await a.getByLabel('密码', { exact: true }).fill('lotus-pond-2024');
     await a.getByRole('button', { name: '注册' }).click();
+    await verifyPhoneInApp(a, h.t, alicePhone);
     await a.getByLabel('真实姓名').fill('王小荷');
     await a.getByLabel('身份证号码').fill(freshIdNumber());
     await a.getByRole('button', { name: '提交认证' }).click();

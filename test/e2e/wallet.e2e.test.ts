@@ -12,6 +12,8 @@ import {
 } from './harness.ts';
 
 const PASSWORD = 'lotus-pond-2024';
+/** Bob forgets his password and sets this one through "forgot password". */
+const BOB_PASSWORD = 'lily-pad-2025';
 
 const h = useBrowserHarness();
 
@@ -101,6 +103,21 @@ describe('the web app', () => {
     await a.getByLabel('密码', { exact: true }).fill(PASSWORD);
     await a.getByRole('button', { name: '注册' }).click();
 
+    // --- Phone verification: the number typed at sign-up is carried over; the code comes by SMS
+    // (the sandbox channel keeps it for the test). A wrong code is refused first.
+    await a.getByRole('heading', { name: '验证手机号' }).waitFor();
+    expect(await a.getByLabel('手机号').inputValue()).toBe(alice.phone);
+    await a.getByRole('button', { name: '获取验证码' }).click();
+    await a.getByText('验证码已发送').waitFor();
+    await a.getByRole('button', { name: /重新发送/ }).waitFor();
+    const code = h.t.services.sms.lastCodeTo(alice.phone)!;
+    expect(code).toMatch(/^\d{6}$/);
+    await a.getByLabel('验证码').fill(code === '000000' ? '000001' : '000000');
+    await a.getByRole('button', { name: '验证', exact: true }).click();
+    await a.getByText('验证码不正确或已过期，请重新获取').waitFor();
+    await a.getByLabel('验证码').fill(code);
+    await a.getByRole('button', { name: '验证', exact: true }).click();
+
     // --- Real-name verification (a wrong check digit is caught first).
     await a.getByRole('heading', { name: '实名认证' }).waitFor();
     const idNumber = freshIdNumber();
@@ -141,10 +158,26 @@ describe('the web app', () => {
     await a.getByText('可用余额').waitFor();
     await poll(() => text(a, 'balance-available')).toBe(formatCny(seeded + 10_000));
 
-    // --- Bob logs in and waits on his wallet home (the notification stream is open).
+    // --- Bob forgot his password: "forgot password" sets a new one with a code texted to him
+    // (a common password is refused first).
     await b.goto('/');
+    await b.getByRole('link', { name: '忘记密码？' }).click();
+    await b.getByRole('heading', { name: '找回密码' }).waitFor();
     await b.getByLabel('手机号').fill(bob.phone);
-    await b.getByLabel('密码').fill(PASSWORD);
+    await b.getByRole('button', { name: '获取验证码' }).click();
+    await b.getByText('验证码已发送').waitFor();
+    await b.getByLabel('验证码').fill(h.t.services.sms.lastCodeTo(bob.phone)!);
+    await b.getByLabel('新密码').fill('iloveyou1');
+    await b.getByRole('button', { name: '重置密码' }).click();
+    await b.getByText('这个密码太常见了，请换一个').waitFor();
+    await b.getByLabel('新密码').fill(BOB_PASSWORD);
+    await b.getByRole('button', { name: '重置密码' }).click();
+    await b.getByText('密码已重置，请用新密码登录').waitFor();
+
+    // --- Bob logs in and waits on his wallet home (the notification stream is open).
+    await b.getByRole('heading', { name: '登录' }).waitFor();
+    await b.getByLabel('手机号').fill(bob.phone);
+    await b.getByLabel('密码').fill(BOB_PASSWORD);
     await b.getByRole('button', { name: '登录' }).click();
     await b.getByText('可用余额').waitFor();
     await poll(() => text(b, 'balance-available')).toBe('¥0.00');
@@ -403,7 +436,7 @@ describe('the web app', () => {
       await b.evaluate(() => localStorage.setItem('hebao.lang', 'en'));
       await b.reload();
       await b.getByLabel('Phone number').fill(bob.phone);
-      await b.getByLabel('Password').fill(PASSWORD);
+      await b.getByLabel('Password').fill(BOB_PASSWORD);
       await b.getByRole('button', { name: 'Log in' }).click();
       await b.getByText('Available balance').waitFor();
       await b.getByRole('link', { name: /Notifications/ }).click();

@@ -28,6 +28,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     HEBAO_RATE_LOGIN: '100000',
     HEBAO_RATE_VERIFICATION: '100000',
     HEBAO_RATE_PIN: '100000',
+    HEBAO_RATE_PHONE_CODES: '100000',
     ...env,
   });
   const db = testPool(10);
@@ -108,8 +109,29 @@ export function api(t: TestApp) {
     }) as never;
   };
 
+  /** Proves a user's phone the way a person would: asks for a code, reads the SMS, sends it back. */
+  const verifyPhone = async (u: TestUser): Promise<void> => {
+    const sent = await call('POST', '/api/v1/auth/phone-codes', {
+      body: { phone: u.phone, purpose: 'verify' },
+    });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const code = t.services.sms.lastCodeTo(u.phone);
+    const v = await call('POST', '/api/v1/me/phone-verification', { user: u, body: { code } });
+    expect(v.statusCode, v.body).toBe(200);
+  };
+
+  /**
+   * A registered user whose phone is verified (unless `phoneVerified: false`), real-name verified
+   * (unless `verified: false`), with an optional PIN and balance.
+   */
   const user = async (
-    opts: { verified?: boolean; pin?: string; balance?: number; nickname?: string } = {},
+    opts: {
+      verified?: boolean;
+      phoneVerified?: boolean;
+      pin?: string;
+      balance?: number;
+      nickname?: string;
+    } = {},
   ): Promise<TestUser> => {
     const phone = freshPhone();
     const res = await call('POST', '/api/v1/auth/register', {
@@ -118,6 +140,7 @@ export function api(t: TestApp) {
     expect(res.statusCode, res.body).toBe(201);
     const { token, user: u } = res.json() as { token: string; user: { id: string } };
     const me: TestUser = { id: u.id, token, phone, auth: { authorization: `Bearer ${token}` } };
+    if (opts.phoneVerified ?? true) await verifyPhone(me);
     if (opts.verified ?? true) {
       const v = await call('POST', '/api/v1/me/verification', {
         user: me,
@@ -147,5 +170,5 @@ export function api(t: TestApp) {
     return b?.available ?? 0;
   };
 
-  return { call, user, balance };
+  return { call, user, balance, verifyPhone };
 }

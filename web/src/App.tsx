@@ -22,11 +22,12 @@ import { GroupHomePage } from './pages/GroupHome.tsx';
 import { GroupsPage, NewGroupPage } from './pages/Groups.tsx';
 import { HistoryPage } from './pages/History.tsx';
 import { IouPage, IousPage, NewIouPage } from './pages/Ious.tsx';
-import { LoginPage, RegisterPage } from './pages/Login.tsx';
+import { LoginPage, RegisterPage, ResetPasswordPage } from './pages/Login.tsx';
 import { MePage } from './pages/Me.tsx';
 import { NotFoundPage } from './pages/NotFound.tsx';
 import { NotificationsPage } from './pages/Notifications.tsx';
 import { PendingPage } from './pages/Pending.tsx';
+import { PhoneVerifyPage } from './pages/PhoneVerify.tsx';
 import { PinPage } from './pages/Pin.tsx';
 import { PostPage } from './pages/Post.tsx';
 import { PrivacyPage } from './pages/Privacy.tsx';
@@ -128,6 +129,7 @@ export function App() {
                 <Route element={<PublicOnly />}>
                   <Route path="/login" element={<LoginPage />} />
                   <Route path="/register" element={<RegisterPage />} />
+                  <Route path="/reset-password" element={<ResetPasswordPage />} />
                 </Route>
                 <Route element={<RequireAuth />}>
                   <Route element={<TabLayout />}>
@@ -146,6 +148,7 @@ export function App() {
                   <Route path="/statements/:month?" element={<StatementPage />} />
                   <Route path="/pending" element={<PendingPage />} />
                   <Route path="/notifications" element={<NotificationsPage />} />
+                  <Route path="/me/phone" element={<PhoneVerifyPage />} />
                   <Route path="/me/verify" element={<VerifyPage />} />
                   <Route path="/me/pin" element={<PinPage />} />
                   <Route path="/me/devices" element={<DevicesPage />} />

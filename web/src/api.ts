@@ -121,6 +121,8 @@ export interface PublicUser {
 export interface Me extends PublicUser {
   role: string;
   hasPin: boolean;
+  /** A code texted to the phone came back: needed before real-name verification and money. */
+  phoneVerified: boolean;
   verification?: { realName: string; idNumber: string; birthDate: string; gender: string };
   creditScore?: number;
   createdAt: string;
@@ -361,11 +363,16 @@ export const api = {
     request<{ token: string; user: PublicUser }>('POST', '/auth/register', { body }),
   login: (body: { phone: string; password: string }) =>
     request<{ token: string; user: PublicUser }>('POST', '/auth/login', { body }),
+  phoneCode: (body: { phone: string; purpose: 'verify' | 'reset' }) =>
+    request<void>('POST', '/auth/phone-codes', { body }),
+  resetPassword: (body: { phone: string; code: string; newPassword: string }) =>
+    request<void>('POST', '/auth/password-reset', { body }),
   logout: () => request<void>('POST', '/auth/logout'),
   logoutAll: () => request<void>('POST', '/auth/logout-all'),
   me: (signal?: AbortSignal) => request<Me>('GET', '/me', signal ? { signal } : {}),
   verify: (body: { realName: string; idNumber: string }) =>
     request<Me>('POST', '/me/verification', { body }),
+  verifyPhone: (body: { code: string }) => request<Me>('POST', '/me/phone-verification', { body }),
   setPin: (body: { pin: string; currentPin?: string }) => request<void>('PUT', '/me/pin', { body }),
   sessions: () => request<{ items: Session[] }>('GET', '/me/sessions'),
   revokeSession: (id: string) => request<void>('DELETE', `/me/sessions/${encodeURIComponent(id)}`),

@@ -19,6 +19,9 @@ export function errorMessage(
   switch (error.code) {
     case 'validation_error': {
       const field = error.field;
+      if ((field === 'password' || field === 'newPassword') && typeof p.reason === 'string') {
+        return t(`errors.password.${p.reason}`, { defaultValue: t('errors.fields.password') });
+      }
       if (field === 'idNumber' && typeof p.reason === 'string') {
         return t(`errors.idNumber.${p.reason}`, { defaultValue: t('errors.fields.idNumber') });
       }

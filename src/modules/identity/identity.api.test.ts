@@ -290,7 +290,7 @@ describe('payment PIN', () => {
 });
 
 describe('administration', () => {
-  it('lets only admins verify the ledger', async () => {
+  it('lets only admins verify the ledger; an admin phone counts once it is verified', async () => {
     const u = await user({ verified: false });
     const denied = await call('GET', '/api/v1/admin/ledger/verify', { user: u });
     expect(denied.statusCode).toBe(403);
@@ -298,6 +298,18 @@ describe('administration', () => {
       body: { phone: '13000000999', password: 'admin password', nickname: 'ops' },
     });
     const admin = { authorization: `Bearer ${reg.json().token}` };
+    // Whoever registers the number first is not an admin until the phone proves it is theirs.
+    const squatter = await call('GET', '/api/v1/admin/ledger/verify', { headers: admin });
+    expect(squatter.statusCode).toBe(403);
+    await t.services.identity.promoteConfiguredAdmins();
+    expect((await call('GET', '/api/v1/me', { headers: admin })).json().role).toBe('user');
+    await api(t).verifyPhone({
+      id: reg.json().user.id,
+      token: reg.json().token,
+      phone: '13000000999',
+      auth: admin,
+    });
+    expect((await call('GET', '/api/v1/me', { headers: admin })).json().role).toBe('admin');
     const res = await call('GET', '/api/v1/admin/ledger/verify', { headers: admin });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ ok: true, problems: [] });

@@ -6,3 +6,4 @@ export {
   publicUser,
   type UserRow,
 } from './service.ts';
+export { SandboxSmsChannel, type SmsChannel } from './sms-channel.ts';

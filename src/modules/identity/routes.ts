@@ -18,6 +18,7 @@ const Me = Type.Object({
   verified: Type.Boolean(),
   role: Type.String(),
   hasPin: Type.Boolean(),
+  phoneVerified: Type.Boolean(),
   verification: Type.Optional(
     Type.Object({
       realName: Type.String(),
@@ -30,8 +31,10 @@ const Me = Type.Object({
   createdAt: Type.String(),
 });
 const Session = Type.Object({ token: Type.String(), user: PublicUser });
+const Phone = Type.String({ minLength: 5, maxLength: 20 });
+const SmsCode = Type.String({ pattern: '^[0-9]{6}$', description: 'six digits' });
 const Credentials = {
-  phone: Type.String({ minLength: 5, maxLength: 20 }),
+  phone: Phone,
   password: Type.String({ minLength: 8, maxLength: 128 }),
   device: Type.Optional(
     Type.String({ minLength: 1, maxLength: 100, description: 'A name for this device' }),
@@ -73,6 +76,7 @@ export const identityRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
     const limits = s.config.rateLimits;
+    s.sms.logTo((m) => app.log.info({ sms: { to: m.to, text: m.text } }, 'sandbox SMS'));
     const perUser = (max: number) => ({
       rateLimit: {
         max,
@@ -117,6 +121,48 @@ export const identityRoutes =
         const result = await s.identity.login({ ...body, ...deviceOf(request, device) });
         setSessionCookies(reply, request, result.token);
         return result;
+      },
+    );
+
+    app.post(
+      '/auth/phone-codes',
+      {
+        config: { rateLimit: { max: s.config.phoneCodesPerAddress, timeWindow: '1 hour' } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Text a six-digit code to a phone (verification or password reset)',
+          security: [],
+          body: Body({
+            phone: Phone,
+            purpose: Type.Union([Type.Literal('verify'), Type.Literal('reset')]),
+          }),
+        },
+      },
+      async (request, reply) => {
+        await s.identity.requestPhoneCode(request.body.phone, request.body.purpose);
+        return reply.code(202).send();
+      },
+    );
+
+    app.post(
+      '/auth/password-reset',
+      {
+        config: { rateLimit: { max: limits.login, timeWindow: '1 minute' } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Set a new password with a code texted to the phone; ends every session',
+          security: [],
+          body: Body({
+            phone: Phone,
+            code: SmsCode,
+            newPassword: Type.String({ minLength: 8, maxLength: 128 }),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const { phone, code, newPassword } = request.body;
+        await s.identity.resetPassword(phone, code, newPassword);
+        return reply.code(204).send();
       },
     );
 
@@ -166,6 +212,21 @@ export const identityRoutes =
       },
       async (request) =>
         s.identity.verify(caller(request).id, request.body.realName, request.body.idNumber),
+    );
+
+    app.post(
+      '/me/phone-verification',
+      {
+        onRequest: app.requireUser,
+        config: perUser(limits.verification),
+        schema: {
+          tags: ['identity'],
+          summary: 'Prove the phone is yours with the code texted to it',
+          body: Body({ code: SmsCode }),
+          response: { 200: Me },
+        },
+      },
+      async (request) => s.identity.verifyPhone(caller(request).id, request.body.code),
     );
 
     app.put(

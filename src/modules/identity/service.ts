@@ -1,12 +1,20 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
+import { type Db, inTransaction, type Queryable, type Tx } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, conflict, invalid, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { maskIdNumber, maskRealName, parseIdNumber } from './id-number.ts';
+import {
+  claimLoginAttempt,
+  clearLoginFailures,
+  type LoginThrottlePolicy,
+} from './login-throttle.ts';
+import { weakPasswordReason } from './password-rules.ts';
 import { maskPhone, normalizePhone } from './phone.ts';
+import { type CodePurpose, PhoneCodes } from './phone-codes.ts';
 import { weakPinReason } from './pin-rules.ts';
+import type { SmsChannel } from './sms-channel.ts';
 
 export interface IdentityOptions {
   secret: string;
@@ -16,6 +24,10 @@ export interface IdentityOptions {
   pinLockMinutes: number;
   /** Text moderation for nicknames (wired in services.ts); throws 422 content_rejected. */
   screenNickname?: (nickname: string) => Promise<void>;
+  /** Where phone codes go; `smsSandboxCode` fixes the code (tests, demos). */
+  sms: SmsChannel;
+  smsSandboxCode?: string | undefined;
+  loginThrottle: LoginThrottlePolicy;
 }
 
 export interface AuthUser {
@@ -32,6 +44,7 @@ export interface UserRow {
   nickname: string;
   role: 'user' | 'admin';
   verified_at: Date | null;
+  phone_verified_at: Date | null;
   real_name_masked: string | null;
   id_number_masked: string | null;
   birth_date: string | null;
@@ -50,6 +63,8 @@ export interface PublicUser {
 export interface Me extends PublicUser {
   role: 'user' | 'admin';
   hasPin: boolean;
+  /** The user proved the phone is theirs (a code sent to it came back). */
+  phoneVerified: boolean;
   verification?: { realName: string; idNumber: string; birthDate: string; gender: string };
   createdAt: string;
 }
@@ -65,7 +80,7 @@ export interface SessionInfo {
 }
 
 const USER_COLUMNS =
-  "id, phone, nickname, role, verified_at, real_name_masked, id_number_masked, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, gender, pin_hash, created_at";
+  "id, phone, nickname, role, verified_at, phone_verified_at, real_name_masked, id_number_masked, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, gender, pin_hash, created_at";
 
 // argon2id, OWASP's second recommended setting (19 MiB, 2 passes): ~30 ms here.
 const ARGON = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
@@ -84,12 +99,36 @@ export function publicUser(u: UserRow): PublicUser {
   };
 }
 
+/** 422 naming the field, when a new password is one a guesser tries first. */
+function refuseWeakPassword(password: string, phone: string, field: string): void {
+  const reason = weakPasswordReason(password, phone);
+  if (!reason) return;
+  const why = {
+    common: 'is one of the most used passwords',
+    phone: 'contains the phone number',
+    repeated: 'repeats characters',
+    sequence: 'is a sequence of letters or digits',
+  }[reason];
+  throw invalid(`${field} ${why}; choose another`, { field, reason });
+}
+
 export class IdentityService {
+  private readonly codes: PhoneCodes;
+  private readonly adminPhones: Set<string>;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly options: IdentityOptions,
-  ) {}
+  ) {
+    this.codes = new PhoneCodes(db, clock, options.sms, {
+      secret: options.secret,
+      fixedCode: options.smsSandboxCode,
+    });
+    this.adminPhones = new Set(
+      options.adminPhones.map(normalizePhone).filter((p): p is string => !!p),
+    );
+  }
 
   /** Keyed hash of an ID number or device id: equal inputs match, the input cannot be read back. */
   keyedHash(kind: string, value: string): Buffer {
@@ -109,17 +148,16 @@ export class IdentityService {
       throw invalid('phone must be an E.164 number or an 11-digit mainland mobile number');
     const nickname = input.nickname.trim();
     if (!nickname) throw invalid('nickname must not be blank');
+    refuseWeakPassword(input.password, phone, 'password');
     await this.options.screenNickname?.(nickname);
     const passwordHash = await argonHash(input.password, ARGON);
-    const role = this.options.adminPhones.some((p) => normalizePhone(p) === phone)
-      ? 'admin'
-      : 'user';
+    // An admin phone (HEBAO_ADMIN_PHONES) makes an admin only once it is verified.
     const id = newId();
     return inTransaction(this.db, async (tx) => {
       const inserted = await tx.query(
         `INSERT INTO users (id, phone, password_hash, nickname, role, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (phone) DO NOTHING RETURNING id`,
-        [id, phone, passwordHash, nickname, role, this.clock.now()],
+         VALUES ($1, $2, $3, $4, 'user', $5) ON CONFLICT (phone) DO NOTHING RETURNING id`,
+        [id, phone, passwordHash, nickname, this.clock.now()],
       );
       if (inserted.rowCount === 0) throw conflict('this phone number is already registered');
       const token = await this.createSession(tx, id, input);
@@ -138,6 +176,10 @@ export class IdentityService {
     ip?: string;
   }): Promise<{ token: string; user: PublicUser }> {
     const phone = normalizePhone(input.phone);
+    // Per account (any number, registered or not), whatever address the guesses come from.
+    if (phone) {
+      await claimLoginAttempt(this.db, phone, this.clock.now(), this.options.loginThrottle);
+    }
     const { rows } = phone
       ? await this.db.query<UserRow & { password_hash: string }>(
           `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE phone = $1`,
@@ -149,6 +191,7 @@ export class IdentityService {
     dummyHash ??= argonHash(randomBytes(16).toString('hex'), ARGON);
     const ok = await argonVerify(user?.password_hash ?? (await dummyHash), input.password);
     if (!user || !ok) throw new AppError('unauthorized', 'wrong phone number or password');
+    await clearLoginFailures(this.db, user.phone);
     await this.assertNotBanned('user', user.id);
     const token = await this.createSession(this.db, user.id, input);
     return { token, user: publicUser(user) };
@@ -327,6 +370,9 @@ export class IdentityService {
       const user = rows[0];
       if (!user) throw notFound('user');
       if (user.verified_at) throw conflict('this account is already verified');
+      if (!user.phone_verified_at) {
+        throw new AppError('verification_required', 'verify your phone number first');
+      }
       const taken = await tx.query('SELECT 1 FROM users WHERE id_number_hash = $1', [idHash]);
       if (taken.rowCount) throw conflict('this identity is already bound to another account');
       try {
@@ -453,6 +499,72 @@ export class IdentityService {
     return rows[0]?.has === true;
   }
 
+  /**
+   * `POST /auth/phone-codes`: texts a code to a registered number that needs it (an unverified
+   * phone, or any for a password reset). The answer is the same for every number.
+   */
+  async requestPhoneCode(rawPhone: string, purpose: CodePurpose): Promise<void> {
+    const phone = normalizePhone(rawPhone);
+    if (!phone) {
+      throw invalid('phone must be an E.164 number or an 11-digit mainland mobile number', {
+        field: 'phone',
+      });
+    }
+    const { rows } = await this.db.query<{ phone_verified: boolean }>(
+      'SELECT phone_verified_at IS NOT NULL AS phone_verified FROM users WHERE phone = $1',
+      [phone],
+    );
+    const user = rows[0];
+    const deliver = purpose === 'reset' ? !!user : !!user && !user.phone_verified;
+    await this.codes.issue(phone, purpose, deliver);
+  }
+
+  /** `POST /me/phone-verification`: the code texted to the caller's phone marks it theirs. */
+  async verifyPhone(userId: string, code: string): Promise<Me> {
+    const user = await this.user(userId);
+    if (!user) throw notFound('user');
+    if (user.phone_verified_at) return toMe(user);
+    await this.codes.redeem(user.phone, 'verify', code, (tx) =>
+      this.markPhoneVerified(tx, userId, user.phone),
+    );
+    return this.me(userId);
+  }
+
+  /**
+   * `POST /auth/password-reset`: a code texted to the phone sets a new password, ends every
+   * session and the log-in backoff; receiving the code also proves the phone is theirs.
+   */
+  async resetPassword(rawPhone: string, code: string, newPassword: string): Promise<void> {
+    const phone = normalizePhone(rawPhone);
+    if (!phone) throw invalid('phone is not a valid phone number', { field: 'phone' });
+    refuseWeakPassword(newPassword, phone, 'newPassword');
+    const passwordHash = await argonHash(newPassword, ARGON);
+    await this.codes.redeem(phone, 'reset', code, async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        'UPDATE users SET password_hash = $2 WHERE phone = $1 RETURNING id',
+        [phone, passwordHash],
+      );
+      const id = rows[0]?.id;
+      if (!id) return;
+      await tx.query(
+        'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
+        [id, this.clock.now()],
+      );
+      await clearLoginFailures(tx, phone);
+      await this.markPhoneVerified(tx, id, phone);
+    });
+  }
+
+  /** Records phone ownership; a configured admin phone becomes an admin only here. */
+  private async markPhoneVerified(tx: Tx, userId: string, phone: string): Promise<void> {
+    await tx.query(
+      `UPDATE users SET phone_verified_at = COALESCE(phone_verified_at, $2),
+              role = CASE WHEN $3 THEN 'admin' ELSE role END
+        WHERE id = $1`,
+      [userId, this.clock.now(), this.adminPhones.has(phone)],
+    );
+  }
+
   async assertNotBanned(kind: 'identity' | 'device' | 'user', subject: string): Promise<void> {
     const { rowCount } = await this.db.query(
       `SELECT 1 FROM bans WHERE kind = $1 AND subject = $2 AND (expires_at IS NULL OR expires_at > $3)`,
@@ -461,12 +573,13 @@ export class IdentityService {
     if (rowCount) throw new AppError('banned', 'this account or identity is banned');
   }
 
-  /** Makes the configured admin phones admins, for users who registered before the setting. */
+  /** Makes the configured admin phones admins (verified phones only), for users who were there first. */
   async promoteConfiguredAdmins(): Promise<void> {
-    const phones = this.options.adminPhones.map(normalizePhone).filter((p): p is string => !!p);
+    const phones = [...this.adminPhones];
     if (phones.length === 0) return;
     await this.db.query(
-      `UPDATE users SET role = 'admin' WHERE phone = ANY($1) AND role <> 'admin'`,
+      `UPDATE users SET role = 'admin'
+        WHERE phone = ANY($1) AND role <> 'admin' AND phone_verified_at IS NOT NULL`,
       [phones],
     );
   }
@@ -487,6 +600,7 @@ export class IdentityService {
     if (!password || password.length < 8) {
       throw invalid('no user has this phone; give --password (8+ characters) to create one');
     }
+    refuseWeakPassword(password, phone, 'password');
     await this.db.query(
       `INSERT INTO users (id, phone, password_hash, nickname, role, created_at) VALUES ($1, $2, $3, $4, 'admin', $5)`,
       [newId(), phone, await argonHash(password, ARGON), nickname, this.clock.now()],
@@ -500,6 +614,7 @@ function toMe(u: UserRow): Me {
     ...publicUser(u),
     role: u.role,
     hasPin: u.pin_hash !== null,
+    phoneVerified: u.phone_verified_at !== null,
     ...(u.verified_at
       ? {
           verification: {

@@ -64,6 +64,20 @@ export function MePage() {
       </nav>
 
       <nav className="card menu" aria-label={t('me.settings')}>
+        {me.phoneVerified ? (
+          <div className="menu-item menu-item-static">
+            <ShieldIcon />
+            <span className="menu-label">{t('phone.title')}</span>
+            <span className="menu-value">{t('phone.verified')}</span>
+          </div>
+        ) : (
+          <Link to="/me/phone" className="menu-item">
+            <ShieldIcon />
+            <span className="menu-label">{t('phone.title')}</span>
+            <span className="menu-value">{t('phone.unverified')}</span>
+            <ChevronIcon size={18} />
+          </Link>
+        )}
         <Link to="/me/verify" className="menu-item">
           <ShieldIcon />
           <span className="menu-label">{t('verify.title')}</span>

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api.ts';
 import { useAuth, useMe } from '../auth.tsx';
 import { ShieldIcon } from '../components/icons.tsx';
@@ -62,6 +62,9 @@ export function VerifyPage() {
       setBusy(false);
     }
   };
+
+  // Real-name verification needs a verified phone first (the server refuses it otherwise).
+  if (!me.verified && !me.phoneVerified) return <Navigate to={`/me/phone?${params}`} replace />;
 
   if (me.verified && me.verification) {
     const v = me.verification;
