@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import pg from 'pg';
-import { BENCH_PG_URL, idNumber, withBenchServer } from './support/server.ts';
+import { BENCH_PG_URL, verifyUser, withBenchServer } from './support/server.ts';
 
 const clients = Number(process.env.BENCH_CLIENTS ?? 64);
 const userCount = Math.max(clients, Number(process.env.BENCH_USERS ?? 200));
@@ -160,9 +160,7 @@ async function setUp(): Promise<Member[]> {
         }),
       );
       const token = reg.token as string;
-      await must('verify', 200, () =>
-        call('POST', '/api/v1/me/verification', { realName: '压测', idNumber: idNumber(i) }, token),
-      );
+      await verifyUser(base, { phone: `137${String(i).padStart(8, '0')}`, token }, i);
       await must('pin', 204, () => call('PUT', '/api/v1/me/pin', { pin: PIN }, token));
       await must('top-up', 201, () =>
         call('POST', '/api/v1/wallet/topups', { amount: 5_000_000 }, token, `top-${i}`),

@@ -14,7 +14,7 @@
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { idNumber, percentile, withBenchServer } from './support/server.ts';
+import { percentile, verifyUser, withBenchServer } from './support/server.ts';
 
 const CLAIMERS = Number(process.env.BENCH_CLAIMERS ?? 1000);
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 20);
@@ -99,7 +99,7 @@ async function register(i: number, prefix: string): Promise<User> {
     201,
     request('POST', '/api/v1/auth/register', {
       phone: `${prefix}${String(i).padStart(8, '0')}`,
-      password: 'bench password',
+      password: 'bench password 2026',
       nickname: `b${i}`,
     }),
   );
@@ -187,15 +187,7 @@ async function main() {
       8,
       async (i) => {
         const u = await register(i, '136');
-        await expectStatus(
-          200,
-          request(
-            'POST',
-            '/api/v1/me/verification',
-            { realName: '压测', idNumber: idNumber(i) },
-            u.token,
-          ),
-        );
+        await verifyUser(base, { phone: `136${String(i).padStart(8, '0')}`, token: u.token }, i);
         await expectStatus(
           201,
           request('POST', '/api/v1/wallet/topups', { amount: 4_000_000 }, u.token),

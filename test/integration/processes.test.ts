@@ -10,6 +10,7 @@ import { freshIdNumber, freshPhone } from '../support/app.ts';
 import { testDatabaseUrl, testPool } from '../support/db.ts';
 
 const PROCESSES = 3;
+const SMS_CODE = '246810';
 const firstPort = 21_000 + Math.floor(Math.random() * 20_000);
 const bases = Array.from({ length: PROCESSES }, (_, i) => `http://127.0.0.1:${firstPort + i}`);
 const children: ChildProcess[] = [];
@@ -41,6 +42,8 @@ beforeAll(async () => {
           HEBAO_RATE_VERIFICATION: '100000',
           HEBAO_RATE_PIN: '100000',
           HEBAO_DB_POOL: '6',
+          HEBAO_RATE_PHONE_CODES: '100000',
+          HEBAO_SMS_SANDBOX_CODE: SMS_CODE,
         },
         stdio: ['ignore', 'inherit', 'inherit'],
       }),
@@ -93,11 +96,21 @@ async function call(
 /** A verified user with money, registered on one process and used on all of them. */
 async function client(i: number, balance: number): Promise<Client> {
   const base = bases[i % PROCESSES]!;
+  const phone = freshPhone();
   const reg = await call(base, 'POST', '/api/v1/auth/register', {
-    body: { phone: freshPhone(), password: 'correct horse battery', nickname: `p${i}` },
+    body: { phone, password: 'correct horse battery', nickname: `p${i}` },
   });
   expect(reg.status).toBe(201);
   const token = reg.json.token as string;
+  const code = await call(base, 'POST', '/api/v1/auth/phone-codes', {
+    body: { phone, purpose: 'verify' },
+  });
+  expect(code.status).toBe(202);
+  const pv = await call(base, 'POST', '/api/v1/me/phone-verification', {
+    token,
+    body: { code: SMS_CODE },
+  });
+  expect(pv.status).toBe(200);
   const v = await call(base, 'POST', '/api/v1/me/verification', {
     token,
     body: { realName: '测试用户', idNumber: freshIdNumber() },
