@@ -5,7 +5,9 @@
  *   A. rush: one lucky envelope of 100 shares to a group of BENCH_CLAIMERS members, every
  *      member claiming at the same moment (BENCH_RUSH_ROUNDS envelopes, one after another);
  *   B. spread: BENCH_CLAIMERS envelopes of one share each, all claimed at the same moment;
- *   C. transfers: BENCH_CLAIMERS plain transfers at the same moment, to as many receivers.
+ *   C. transfers: BENCH_CLAIMERS plain transfers at the same moment, to as many receivers;
+ *   and, as the yardstick of A, BENCH_CLAIMERS simultaneous `GET /api/v1/me` (the cheapest
+ *   authenticated request), BENCH_RUSH_ROUNDS times; the last line is their p99 ratio.
  *
  * Env (all optional): BENCH_PG_URL (server to create the database on; default
  * postgres://postgres@127.0.0.1:5432/postgres), BENCH_CLAIMERS (1000), BENCH_SENDERS (20),
@@ -214,6 +216,8 @@ async function main() {
 
     const outcomes: Outcome[] = [];
 
+    let rushComparison: string[] = [];
+
     // A. The rush: everyone at one envelope.
     const rushSamples: Sample[] = [];
     let rushSeconds = 0;
@@ -260,6 +264,33 @@ async function main() {
       samples: rushSamples,
       notes: `${RUSH_ROUNDS} rounds; envelope empty after ${Math.min(...emptiedAfter).toFixed(0)}-${Math.max(...emptiedAfter).toFixed(0)} ms; the rest 410 sold_out`,
     });
+
+    // The cheapest authenticated request, the same claimers at the same moment: what the rush
+    // is held to (its p99 at most 1.5 times this one's).
+    const meSamples: Sample[] = [];
+    for (let round = 0; round < RUSH_ROUNDS; round++) {
+      const me = await rush(
+        claimers.map((c) => () => request('GET', '/api/v1/me', undefined, c.token)),
+      );
+      if (me.samples.some((x) => x.status !== 200)) throw new Error('GET /me failed in the rush');
+      meSamples.push(...me.samples);
+    }
+    const p99 = (samples: Sample[]) =>
+      percentile(
+        samples.map((x) => x.ms).sort((a, b) => a - b),
+        99,
+      );
+    const p50 = (samples: Sample[]) =>
+      percentile(
+        samples.map((x) => x.ms).sort((a, b) => a - b),
+        50,
+      );
+    const lost = rushSamples.filter((x) => x.status !== 201);
+    rushComparison = [
+      `rush, all ${rushSamples.length} answers: p50 ${p50(rushSamples).toFixed(0)} ms, p99 ${p99(rushSamples).toFixed(0)} ms; the ${lost.length} sold_out answers alone: p50 ${p50(lost).toFixed(0)} ms, p99 ${p99(lost).toFixed(0)} ms`,
+      `GET /api/v1/me, ${CLAIMERS} at once x ${RUSH_ROUNDS}: p50 ${p50(meSamples).toFixed(0)} ms, p99 ${p99(meSamples).toFixed(0)} ms`,
+      `rush p99 / GET /me p99 = ${(p99(rushSamples) / p99(meSamples)).toFixed(2)} (target ≤ 1.5)`,
+    ];
 
     // B. Many envelopes: one per claimer, all claimed at once.
     const sendStarted = performance.now();
@@ -346,6 +377,8 @@ async function main() {
     log(`| ${HEADER.join(' | ')} |`);
     log(`|${HEADER.map((_, i) => (i > 0 && i < 8 ? '---:' : '---')).join('|')}|`);
     for (const r of rows) log(`| ${r.join(' | ')} |`);
+    log();
+    for (const l of rushComparison) log(l);
   });
 }
 
