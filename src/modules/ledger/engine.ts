@@ -58,10 +58,18 @@ export interface AppliedBatch {
 
 const MAX_TIMEOUT_SECONDS = 366 * 24 * 3600;
 
+// Requests are not changed once submitted: each one's fingerprint is worked out once, by the
+// caller before its batch's transaction (`Ledger.createTransfers`), not while it holds locks.
+const fingerprints = new WeakMap<EngineRequest, string>();
+
 /** Hash of every field of a request but its id: a replay with the same id must match it. */
 export function fingerprintOf(req: EngineRequest): string {
+  const known = fingerprints.get(req);
+  if (known !== undefined) return known;
   const { id: _id, linked: _linked, ...fields } = req;
-  return createHash('sha256').update(canonicalJson(fields)).digest('hex');
+  const fingerprint = createHash('sha256').update(canonicalJson(fields)).digest('hex');
+  fingerprints.set(req, fingerprint);
+  return fingerprint;
 }
 
 /** Splits requests into linked chains. A trailing chain that never closes is returned apart. */

@@ -2,7 +2,7 @@ import type { Db, Queryable, Tx } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { derivedId, isUuid, newId } from '../../platform/ids.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import { type EngineRequest, isResolve, toChains } from './engine.ts';
+import { type EngineRequest, fingerprintOf, isResolve, toChains } from './engine.ts';
 import {
   type BatchEffects,
   type BatchRow,
@@ -153,6 +153,8 @@ export class Ledger {
     effects?: BatchEffects,
   ): Promise<TransferResult[]> {
     checkShape(requests);
+    // Hashed now, so that the batch's transaction does not hash while it holds account locks.
+    for (const r of requests) fingerprintOf(r);
     const { chains, open } = toChains(requests);
     const results = await this.committer.submit(chains, effects);
     this.count(results);
