@@ -142,9 +142,9 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     graph,
     groups,
     wallet,
+    pipeline,
     notifications,
     config: config.redPackets,
-    timeZone: config.wallet.timeZone,
     screenGreeting: async (greeting, senderId) => {
       const verdict = await moderation.check(greeting, 'greeting', senderId);
       return verdict.action === 'reject'

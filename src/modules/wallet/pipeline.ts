@@ -50,10 +50,18 @@ export interface Authorization {
   currency: string;
   /** The payment's kind, for the risk stage and the audit trail (`transfer`, `redpacket`, …). */
   kind: string;
-  /** The per-payment cap and the field a refusal names; omitted where another cap applies. */
-  perPaymentLimit?: { limit: number; field: string };
+  /**
+   * The per-payment cap and the field a refusal names (`message`: the feature's own words);
+   * omitted where another cap applies.
+   */
+  perPaymentLimit?: { limit: number; field: string; message?: string };
   /** Everyone who receives: a block either way with any of them refuses the payment. */
   counterparties?: readonly string[];
+  /**
+   * False where a block does not stop the movement (a debt is still repaid, a group fund still
+   * pays a member): the counterparties are then only shown to the risk stage.
+   */
+  refuseBlocked?: boolean;
   /** A feature's own check, after the block check and before the PIN (a family link's). */
   check?: () => Promise<void>;
   words?: { verification?: string; blocked?: string };
@@ -157,12 +165,14 @@ export class PaymentPipeline {
       );
     }
     if (a.perPaymentLimit && a.amount > a.perPaymentLimit.limit) {
-      throw invalid(`amount must be at most ${a.perPaymentLimit.limit} per transfer`, {
-        field: a.perPaymentLimit.field,
-      });
+      throw invalid(
+        a.perPaymentLimit.message ??
+          `amount must be at most ${a.perPaymentLimit.limit} per transfer`,
+        { field: a.perPaymentLimit.field },
+      );
     }
     const others = (a.counterparties ?? []).filter((id) => id !== a.payer.id);
-    if (others.length > 0) {
+    if (others.length > 0 && a.refuseBlocked !== false) {
       const blocked = await Promise.all(
         others.map((id) => this.d.graph.blockedEitherWay(a.payer.id, id)),
       );
