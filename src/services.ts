@@ -162,11 +162,10 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     ledger,
     identity,
     graph,
-    wallet,
+    pipeline,
     notifications,
     config: config.ious,
     dailyLimit: config.wallet.verified.daily,
-    walletTimeZone: config.wallet.timeZone,
     // Screened like a transfer note: refused → 422 content_rejected; held for review → kept.
     screenPurpose: async (purpose, borrowerId) => {
       await moderation.checkOrRefuse(purpose, 'note', borrowerId);
