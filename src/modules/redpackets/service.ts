@@ -14,7 +14,6 @@ import type { GroupsService } from '../groups/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { AccountFlags, type AccountId, type Ledger, transferIdFor } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
-import type { SocialGraph } from '../social/graph.ts';
 import { type PaymentPipeline, WalletService } from '../wallet/index.ts';
 import { luckiestClaimer, type RandomInt, splitFixed, splitLucky } from './split.ts';
 
@@ -93,7 +92,6 @@ export interface RedPacketDeps {
   clock: Clock;
   ledger: Ledger;
   identity: IdentityService;
-  graph: SocialGraph;
   groups: GroupsService;
   wallet: WalletService;
   /** Sending moves wallet money: checks, legs and refusals as for every payment. */
@@ -229,9 +227,8 @@ export class RedPacketService {
         input.kind === 'lucky' ? (input.totalAmount ?? 0) : (input.amountEach ?? 0) * input.count,
       currency,
       kind: 'redpacket.send',
-      // The receiver as named: one that does not exist is not found in `check`, and blocks
-      // reference only users that do.
-      counterparties: 'userId' in input.to && isUuid(input.to.userId) ? [input.to.userId] : [],
+      // The receiver as named: one that does not exist is not found in `check`.
+      counterparties: 'userId' in input.to ? [input.to.userId] : [],
       words: {
         verification: 'verify your identity before sending red envelopes',
         blocked: 'you cannot send a red envelope to this user',

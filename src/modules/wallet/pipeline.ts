@@ -20,6 +20,7 @@ import {
   type IdempotencyStore,
   type StoredResponse,
 } from '../../platform/idempotency.ts';
+import { isUuid } from '../../platform/ids.ts';
 import type { OutboxMessage } from '../../platform/outbox.ts';
 import type { IdentityService } from '../identity/index.ts';
 import {
@@ -172,9 +173,11 @@ export class PaymentPipeline {
       );
     }
     const others = (a.counterparties ?? []).filter((id) => id !== a.payer.id);
-    if (others.length > 0 && a.refuseBlocked !== false) {
+    // Only users can be blocked: an id that is no user's (the feature says not found) is not.
+    const blockable = a.refuseBlocked === false ? [] : others.filter(isUuid);
+    if (blockable.length > 0) {
       const blocked = await Promise.all(
-        others.map((id) => this.d.graph.blockedEitherWay(a.payer.id, id)),
+        blockable.map((id) => this.d.graph.blockedEitherWay(a.payer.id, id)),
       );
       if (blocked.some(Boolean)) {
         throw new AppError('blocked', a.words?.blocked ?? 'you cannot send money to this user');
