@@ -20,6 +20,7 @@ import {
   FEED_PAYMENT_TOPIC,
   type FeedPayment,
   PaymentPipeline,
+  type RiskHook,
   SandboxBankChannel,
   WalletService,
 } from './modules/wallet/index.ts';
@@ -53,7 +54,18 @@ export interface Services {
   family: FamilyService;
 }
 
-export function createServices(config: Config, db: Db, clock: Clock): Services {
+/** What a test may put in place of the real thing. */
+export interface ServiceOverrides {
+  /** The payment pipeline's risk stage (allow-all until the risk engine lands). */
+  risk?: RiskHook;
+}
+
+export function createServices(
+  config: Config,
+  db: Db,
+  clock: Clock,
+  overrides: ServiceOverrides = {},
+): Services {
   const metrics = createMetrics();
   const ledger = new Ledger(db, clock, config.ledger, metrics);
   const moderation = new ModerationService(db, clock, config.dataDir);
@@ -93,6 +105,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     notifications,
     outbox: { enqueue, kick: () => outbox.kick() },
     timeZone: config.wallet.timeZone,
+    ...(overrides.risk ? { risk: overrides.risk } : {}),
   });
   // A refused note is 422 content_rejected; one held for review is stored but not shown around.
   const screenNote = async (note: string, userId: string) => {
