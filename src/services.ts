@@ -20,6 +20,7 @@ import {
   FEED_PAYMENT_TOPIC,
   type FeedPayment,
   PaymentPipeline,
+  type RiskHook,
   SandboxBankChannel,
   WalletService,
 } from './modules/wallet/index.ts';
@@ -55,7 +56,18 @@ export interface Services {
   family: FamilyService;
 }
 
-export function createServices(config: Config, db: Db, clock: Clock): Services {
+/** What a test may put in place of the real thing. */
+export interface ServiceOverrides {
+  /** The payment pipeline's risk stage (allow-all until the risk engine lands). */
+  risk?: RiskHook;
+}
+
+export function createServices(
+  config: Config,
+  db: Db,
+  clock: Clock,
+  overrides: ServiceOverrides = {},
+): Services {
   const metrics = createMetrics();
   const ledger = new Ledger(db, clock, config.ledger, metrics);
   const moderation = new ModerationService(db, clock, config.dataDir);
@@ -99,6 +111,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     notifications,
     outbox: { enqueue, kick: () => outbox.kick() },
     timeZone: config.wallet.timeZone,
+    ...(overrides.risk ? { risk: overrides.risk } : {}),
   });
   // A refused note is 422 content_rejected (and logged at once); one held for review is stored
   // but not shown around. A payment's note is logged by the payment's own commit.
@@ -143,13 +156,11 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     ledger,
     identity,
     groups,
-    wallet,
+    pipeline,
     notifications,
-    graph,
     limits: {
       perTransfer: config.wallet.verified.perTransfer,
       daily: config.wallet.verified.daily,
-      timeZone: config.wallet.timeZone,
       reminderMinutes: config.groups.collectionReminderMinutes,
     },
     screenNote,
@@ -162,12 +173,11 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     clock,
     ledger,
     identity,
-    graph,
     groups,
     wallet,
+    pipeline,
     notifications,
     config: config.redPackets,
-    timeZone: config.wallet.timeZone,
     screenGreeting: async (greeting, senderId) => {
       const verdict = await moderation.check(greeting, 'greeting', senderId);
       return verdict.action === 'reject'
@@ -185,11 +195,10 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     ledger,
     identity,
     graph,
-    wallet,
+    pipeline,
     notifications,
     config: config.ious,
     dailyLimit: config.wallet.verified.daily,
-    walletTimeZone: config.wallet.timeZone,
     // Screened like a transfer note: refused → 422 content_rejected; held for review → kept.
     screenPurpose: async (purpose, borrowerId) => {
       await moderation.checkOrRefuse(purpose, 'note', borrowerId);

@@ -4,7 +4,7 @@ import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { checkCharacter } from '../../src/modules/identity/id-number.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createServices, type ServiceOverrides, type Services } from '../../src/services.ts';
 import { testDatabaseUrl, testPool } from './db.ts';
 
 export interface TestApp {
@@ -19,7 +19,10 @@ export interface TestApp {
  * The real app on the test database, with a clock the test moves. Rate limits are high unless
  * a test asks for its own; the ledger is verified when the app closes.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  overrides: ServiceOverrides = {},
+): Promise<TestApp> {
   const config = loadConfig({
     DATABASE_URL: testDatabaseUrl(),
     HEBAO_SECRET: 'test-secret-test-secret-test-secret-0123',
@@ -33,7 +36,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   });
   const db = testPool(10);
   const clock = new ManualClock(new Date());
-  const services = createServices(config, db, clock);
+  const services = createServices(config, db, clock, overrides);
   const app = await buildApp(config, services);
   return {
     app,
@@ -53,8 +56,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
  * Starts an app for the file and verifies the whole ledger after every scenario in it: a test
  * that leaves money unbalanced fails itself, not a later one.
  */
-export async function useTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const t = await startTestApp(env);
+export async function useTestApp(
+  env: Record<string, string> = {},
+  overrides: ServiceOverrides = {},
+): Promise<TestApp> {
+  const t = await startTestApp(env, overrides);
   afterEach(async () => {
     const report = await t.services.ledger.verify();
     expect(report.problems).toEqual([]);

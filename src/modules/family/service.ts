@@ -344,19 +344,24 @@ export class FamilyService {
     if (currency !== link.currency) {
       throw invalid(`this family link pays in ${link.currency}`, { field: 'currency' });
     }
-    const plan = await wallet.prepareTransfer(member, input, async (receiver) => {
-      if (receiver.id === link.payer_id) {
-        throw invalid("paying the payer with the payer's own money moves nothing", {
-          field: 'to',
-        });
-      }
-      if (
-        (await graph.blockedEitherWay(link.payer_id, member.id)) ||
-        (await graph.blockedEitherWay(link.payer_id, receiver.id))
-      ) {
-        throw new AppError('blocked', 'this family link cannot pay this user');
-      }
-    });
+    const plan = await wallet.prepareTransfer(
+      member,
+      input,
+      async (receiver) => {
+        if (receiver.id === link.payer_id) {
+          throw invalid("paying the payer with the payer's own money moves nothing", {
+            field: 'to',
+          });
+        }
+        if (
+          (await graph.blockedEitherWay(link.payer_id, member.id)) ||
+          (await graph.blockedEitherWay(link.payer_id, receiver.id))
+        ) {
+          throw new AppError('blocked', 'this family link cannot pay this user');
+        }
+      },
+      'family.payment',
+    );
     const amount = toMinor(input.amount);
     const moneyId = key ? transferIdFor('family.payment', member.id, key) : newTransferId();
     const now = clock.now();

@@ -7,17 +7,10 @@ import {
 } from '../../platform/cursor.ts';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { isUuid, newId } from '../../platform/ids.ts';
-import { DEFAULT_CURRENCY, toMinor } from '../../platform/money.ts';
+import { DEFAULT_CURRENCY } from '../../platform/money.ts';
 import { newTransferId, type TransferId, transferIdFor } from '../ledger/index.ts';
-import { DailyAllowances, transferRefusal } from '../wallet/index.ts';
 import { type CollectionShare, sharesOfEach, splitEvenly } from './collection-split.ts';
-import {
-  allowEveryNote,
-  type GroupMoneyDeps,
-  type NoteScreen,
-  type Payer,
-  requireVerified,
-} from './money.ts';
+import { allowEveryNote, type GroupMoneyDeps, type NoteScreen, type Payer } from './money.ts';
 
 export type CollectionStatus = 'open' | 'completed' | 'closed';
 
@@ -190,11 +183,9 @@ function toBase(r: CollectionRow): CollectionBase {
  * so a share cannot be paid twice and the last payment always sees that it is the last.
  */
 export class CollectionService {
-  private readonly allowances: DailyAllowances;
   private readonly screenNote: NoteScreen;
 
   constructor(private readonly d: GroupMoneyDeps) {
-    this.allowances = new DailyAllowances(d.ledger, d.clock, d.limits.timeZone);
     this.screenNote = d.screenNote ?? allowEveryNote;
   }
 
@@ -363,7 +354,7 @@ export class CollectionService {
     key: string | undefined,
   ): Promise<CollectionPayment> {
     if (!isUuid(collectionId)) throw notFound('collection');
-    const { db, clock, ledger, groups, notifications, limits } = this.d;
+    const { db, clock, pipeline, groups, notifications, limits } = this.d;
     // From the key, so a retry whose stored response was lost finds its own payment.
     const transferId = key
       ? transferIdFor('group.collection.payment', collectionId, user.id, key)
@@ -373,16 +364,32 @@ export class CollectionService {
       return this.payment(collectionId, user.id, seen, transferId);
     }
     refusePayment(seen);
-    if (await this.d.graph.blockedEitherWay(user.id, seen.organizerId)) {
-      throw new AppError('blocked', 'you cannot send money to this organiser');
-    }
-    requireVerified(user);
-    await this.d.identity.checkPin(user.id, input.pin);
-    const [from, to, limit] = await Promise.all([
-      this.d.wallet.walletAccount(user.id, seen.currency),
-      this.d.wallet.walletAccount(seen.organizerId, seen.currency),
-      this.allowances.today('daily', user.id, seen.currency, limits.daily),
-    ]);
+    await pipeline.authorize({
+      payer: user,
+      pin: input.pin,
+      amount: seen.share.amount,
+      currency: seen.currency,
+      kind: 'group.collection.payment',
+      counterparties: [seen.organizerId],
+      words: { blocked: 'you cannot send money to this organiser' },
+    });
+    // A share's amount, the organiser and the note never change once the collection is made.
+    const legs = await pipeline.legs({
+      id: transferId,
+      from: { wallet: user.id },
+      to: { wallet: seen.organizerId },
+      amount: seen.share.amount,
+      currency: seen.currency,
+      kind: 'group.collection.payment',
+      metadata: {
+        from: user.id,
+        to: seen.organizerId,
+        note: seen.note,
+        groupId: seen.groupId,
+        collectionId,
+      },
+      allowance: { scope: 'daily', userId: user.id, limit: limits.daily },
+    });
     return inTransaction(db, async (tx) => {
       const state = await this.paymentState(tx, collectionId, user.id, true);
       if (state?.member && state.share?.transferId === transferId) {
@@ -419,31 +426,7 @@ export class CollectionService {
         currency: state.currency,
         completed,
       });
-      const [money, allowance] = await ledger.createTransfersIn(tx, [
-        {
-          id: transferId,
-          debitAccountId: from,
-          creditAccountId: to,
-          amount: toMinor(amount),
-          kind: 'group.collection.payment',
-          linked: true,
-          metadata: {
-            from: user.id,
-            to: state.organizerId,
-            note: state.note,
-            groupId: state.groupId,
-            collectionId,
-          },
-        },
-        {
-          id: transferIdFor('group.collection.payment.limit', transferId),
-          debitAccountId: limit.allowance,
-          creditAccountId: limit.sink,
-          amount: toMinor(amount),
-          kind: 'limit.use',
-        },
-      ]);
-      if (!money!.ok) throw transferRefusal(money!, allowance);
+      await pipeline.commitIn(tx, legs);
       return {
         collectionId,
         userId: user.id,

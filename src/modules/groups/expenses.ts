@@ -7,18 +7,16 @@ import {
   type Page,
   type TimeCursor,
 } from '../../platform/cursor.ts';
-import { AppError, conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { derivedId, isUuid, newId } from '../../platform/ids.ts';
-import { DEFAULT_CURRENCY, toMinor } from '../../platform/money.ts';
+import { DEFAULT_CURRENCY } from '../../platform/money.ts';
 import { transferIdFor } from '../ledger/index.ts';
-import { DailyAllowances, transferRefusal } from '../wallet/index.ts';
 import {
   allowEveryNote,
   type GroupMoneyDeps,
   type NoteScreen,
   type Payer,
-  requireVerified,
-  requireWithinTransferLimit,
+  perTransfer,
 } from './money.ts';
 import { isManager } from './service.ts';
 import { simplifyDebts } from './simplify.ts';
@@ -158,11 +156,9 @@ async function lockBalances(tx: Tx, groupId: string): Promise<void> {
  * owner or treasurers edit or delete it (other members: 403).
  */
 export class ExpenseService {
-  private readonly allowances: DailyAllowances;
   private readonly screen: NoteScreen;
 
   constructor(private readonly d: ExpenseDeps) {
-    this.allowances = new DailyAllowances(d.ledger, d.clock, d.limits.timeZone);
     this.screen = d.screenNote ?? allowEveryNote;
   }
 
@@ -426,26 +422,40 @@ export class ExpenseService {
     input: { to: string; amount: number; currency?: string; pin?: string },
     key: string | undefined,
   ): Promise<SettlementView> {
-    const { db, clock, ledger, limits } = this.d;
+    const { db, clock, pipeline, limits } = this.d;
     await this.d.groups.requireMember(db, groupId, payer.id);
-    requireVerified(payer);
-    if (input.to === payer.id) throw invalid('you cannot settle up with yourself', { field: 'to' });
-    requireWithinTransferLimit(input.amount, limits.perTransfer, 'amount');
     const currency = input.currency ?? DEFAULT_CURRENCY;
-    // Checked early so that a hopeless request costs no PIN try; checked again under the lock.
-    checkSettleable(await this.nets(db, groupId, currency), payer.id, input.to, input.amount);
-    if (await this.d.graph.blockedEitherWay(payer.id, input.to)) {
-      throw new AppError('blocked', 'you cannot send money to this user');
-    }
-    await this.d.identity.checkPin(payer.id, input.pin);
+    await pipeline.authorize({
+      payer,
+      pin: input.pin,
+      amount: input.amount,
+      currency,
+      kind: 'group.settlement',
+      perPaymentLimit: perTransfer(limits.perTransfer),
+      counterparties: [input.to],
+      check: async () => {
+        if (input.to === payer.id) {
+          throw invalid('you cannot settle up with yourself', { field: 'to' });
+        }
+        // Checked early so that a hopeless request costs no PIN try; again under the lock.
+        checkSettleable(await this.nets(db, groupId, currency), payer.id, input.to, input.amount);
+      },
+    });
 
     const id = key ? derivedId('group.settlement', payer.id, key) : newId();
     const transferId = transferIdFor('group.settlement', id);
-    const fromNickname = await this.d.identity.nickname(payer.id);
-    const [from, to, limit] = await Promise.all([
-      this.d.wallet.walletAccount(payer.id, currency),
-      this.d.wallet.walletAccount(input.to, currency),
-      this.allowances.today('daily', payer.id, currency, limits.daily),
+    const [fromNickname, legs] = await Promise.all([
+      this.d.identity.nickname(payer.id),
+      pipeline.legs({
+        id: transferId,
+        from: { wallet: payer.id },
+        to: { wallet: input.to },
+        amount: input.amount,
+        currency,
+        kind: 'group.settlement',
+        metadata: { from: payer.id, to: input.to, groupId, settlementId: id },
+        allowance: { scope: 'daily', userId: payer.id, limit: limits.daily },
+      }),
     ]);
     await inTransaction(db, async (tx) => {
       await lockBalances(tx, groupId);
@@ -470,25 +480,7 @@ export class ExpenseService {
         currency,
       });
       // Last, so the wallets are locked only for the commit that follows.
-      const [money, allowance] = await ledger.createTransfersIn(tx, [
-        {
-          id: transferId,
-          debitAccountId: from,
-          creditAccountId: to,
-          amount: toMinor(input.amount),
-          kind: 'group.settlement',
-          linked: true,
-          metadata: { from: payer.id, to: input.to, groupId, settlementId: id },
-        },
-        {
-          id: transferIdFor('group.settlement.limit', transferId),
-          debitAccountId: limit.allowance,
-          creditAccountId: limit.sink,
-          amount: toMinor(input.amount),
-          kind: 'limit.use',
-        },
-      ]);
-      if (!money!.ok) throw transferRefusal(money!, allowance);
+      await pipeline.commitIn(tx, legs);
     });
     return this.settlement(db, id);
   }

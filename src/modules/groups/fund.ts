@@ -6,7 +6,7 @@ import {
   type TimeCursor,
 } from '../../platform/cursor.ts';
 import { AppError, forbidden, invalid } from '../../platform/errors.ts';
-import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
+import { DEFAULT_CURRENCY, fromMinor } from '../../platform/money.ts';
 import {
   AccountFlags,
   type AccountId,
@@ -14,14 +14,12 @@ import {
   type TransferId,
   transferIdFor,
 } from '../ledger/index.ts';
-import { DailyAllowances, transferRefusal } from '../wallet/index.ts';
 import {
   allowEveryNote,
   type GroupMoneyDeps,
   type NoteScreen,
   type Payer,
-  requireVerified,
-  requireWithinTransferLimit,
+  perTransfer,
 } from './money.ts';
 import { isManager } from './service.ts';
 
@@ -106,12 +104,10 @@ function toEntry(r: EntryRow): FundEntry {
  * below zero, however many spends race. Each movement and its entry commit together.
  */
 export class GroupFundService {
-  private readonly allowances: DailyAllowances;
   private readonly screenNote: NoteScreen;
   private readonly fundIds = new Map<string, AccountId>();
 
   constructor(private readonly d: GroupMoneyDeps) {
-    this.allowances = new DailyAllowances(d.ledger, d.clock, d.limits.timeZone);
     this.screenNote = d.screenNote ?? allowEveryNote;
   }
 
@@ -122,47 +118,41 @@ export class GroupFundService {
     input: { amount: number; note?: string; pin?: string },
     key: string | undefined,
   ): Promise<FundEntry> {
-    const { db, groups, ledger, limits } = this.d;
+    const { db, groups, pipeline, limits } = this.d;
     await groups.requireMember(db, groupId, user.id);
-    requireVerified(user);
-    requireWithinTransferLimit(input.amount, limits.perTransfer, 'amount');
     const note = input.note?.trim() || null;
-    const held = note !== null && (await this.screenNote(note, user.id)) === 'review';
-    await this.d.identity.checkPin(user.id, input.pin);
+    let held = false;
+    await pipeline.authorize({
+      payer: user,
+      pin: input.pin,
+      amount: input.amount,
+      currency: FUND_CURRENCY,
+      kind: 'group.fund.contribution',
+      perPaymentLimit: perTransfer(limits.perTransfer),
+      check: async () => {
+        held = note !== null && (await this.screenNote(note, user.id)) === 'review';
+      },
+    });
 
     // From the key, so a retry whose stored response was lost finds the same entry.
     const id = key ? transferIdFor('group.fund.contribution', user.id, key) : newTransferId();
-    const [wallet, limit, fund] = await Promise.all([
-      this.d.wallet.walletAccount(user.id, FUND_CURRENCY),
-      this.allowances.today('daily', user.id, FUND_CURRENCY, limits.daily),
-      this.fundAccount(groupId),
-    ]);
+    const legs = await pipeline.legs({
+      id,
+      from: { wallet: user.id },
+      to: { account: await this.fundAccount(groupId) },
+      amount: input.amount,
+      currency: FUND_CURRENCY,
+      kind: 'group.fund.contribution',
+      metadata: { from: user.id, groupId, note },
+      allowance: { scope: 'daily', userId: user.id, limit: limits.daily },
+    });
     return inTransaction(db, async (tx) => {
       await groups.requireMember(tx, groupId, user.id, true);
       const entry = { id, groupId, type: 'contribution' as const, amount: input.amount };
       if (!(await this.insertEntry(tx, { ...entry, userId: user.id, note, held }))) {
         return this.replayed(tx, entry, user.id);
       }
-      const amount = toMinor(input.amount);
-      const [money, allowance] = await ledger.createTransfersIn(tx, [
-        {
-          id,
-          debitAccountId: wallet,
-          creditAccountId: fund,
-          amount,
-          kind: 'group.fund.contribution',
-          linked: true,
-          metadata: { from: user.id, groupId, note },
-        },
-        {
-          id: transferIdFor('group.fund.contribution.limit', id),
-          debitAccountId: limit.allowance,
-          creditAccountId: limit.sink,
-          amount,
-          kind: 'limit.use',
-        },
-      ]);
-      if (!money!.ok) throw transferRefusal(money!, allowance);
+      await pipeline.commitIn(tx, legs);
       return this.entry(tx, id, user.id);
     });
   }
@@ -178,25 +168,45 @@ export class GroupFundService {
     input: { amount: number; to: { userId: string }; note: string; pin?: string },
     key: string | undefined,
   ): Promise<FundEntry> {
-    const { db, groups, ledger, notifications, limits } = this.d;
+    const { db, groups, pipeline, notifications, limits } = this.d;
     const role = await groups.requireMember(db, groupId, user.id);
     if (!isManager(role)) throw forbidden('only the owner or a treasurer spends the group fund');
-    requireVerified(user);
-    requireWithinTransferLimit(input.amount, limits.perTransfer, 'amount');
     const recipientId = input.to.userId;
-    if (!(await groups.isMember(db, groupId, recipientId))) {
-      throw invalid('the money can go only to a current member of the group', { field: 'to' });
-    }
     const note = input.note.trim();
-    if (!note) throw invalid('note must say what the money is for', { field: 'note' });
-    const held = (await this.screenNote(note, user.id)) === 'review';
-    await this.d.identity.checkPin(user.id, input.pin);
+    let held = false;
+    // The spender authorizes (their verification and PIN); the money comes from the fund.
+    await pipeline.authorize({
+      payer: user,
+      pin: input.pin,
+      amount: input.amount,
+      currency: FUND_CURRENCY,
+      kind: 'group.fund.spend',
+      perPaymentLimit: perTransfer(limits.perTransfer),
+      // The fund pays a current member whoever has blocked whom.
+      counterparties: [recipientId],
+      refuseBlocked: false,
+      check: async () => {
+        if (!(await groups.isMember(db, groupId, recipientId))) {
+          throw invalid('the money can go only to a current member of the group', {
+            field: 'to',
+          });
+        }
+        if (!note) throw invalid('note must say what the money is for', { field: 'note' });
+        held = (await this.screenNote(note, user.id)) === 'review';
+      },
+    });
 
     const id = key ? transferIdFor('group.fund.spend', user.id, key) : newTransferId();
-    const [fund, wallet] = await Promise.all([
-      this.fundAccount(groupId),
-      this.d.wallet.walletAccount(recipientId, FUND_CURRENCY),
-    ]);
+    const legs = await pipeline.legs({
+      id,
+      from: { account: await this.fundAccount(groupId) },
+      to: { wallet: recipientId },
+      amount: input.amount,
+      currency: FUND_CURRENCY,
+      kind: 'group.fund.spend',
+      // No `from`: the recipient's history shows money from the group, not from the spender.
+      metadata: { to: recipientId, groupId, spentBy: user.id, note: held ? null : note },
+    });
     return inTransaction(db, async (tx) => {
       // Held until commit: a demotion or removal waits for this spend, never slips under it.
       if (!isManager(await groups.requireMember(tx, groupId, user.id, true))) {
@@ -227,21 +237,7 @@ export class GroupFundService {
         note: held ? null : note,
       });
       // Last, so the fund's account is locked only for the commit that follows.
-      const [money] = await ledger.createTransfersIn(tx, [
-        {
-          id,
-          debitAccountId: fund,
-          creditAccountId: wallet,
-          amount: toMinor(input.amount),
-          kind: 'group.fund.spend',
-          // No `from`: the recipient's history shows money from the group, not from the spender.
-          metadata: { to: recipientId, groupId, spentBy: user.id, note: held ? null : note },
-        },
-      ]);
-      if (!money!.ok)
-        throw transferRefusal(money!, undefined, {
-          insufficient: 'the group fund does not hold that much',
-        });
+      await pipeline.commitIn(tx, legs, { insufficient: 'the group fund does not hold that much' });
       return this.entry(tx, id, user.id);
     });
   }

@@ -1,12 +1,10 @@
 /** What the group fund and collections share: their dependencies and how money is refused. */
 import type { Db } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { AppError, invalid } from '../../platform/errors.ts';
 import type { IdentityService } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
-import type { SocialGraph } from '../social/graph.ts';
-import type { WalletService } from '../wallet/index.ts';
+import type { Authorization, PaymentPipeline } from '../wallet/index.ts';
 import type { GroupsService } from './service.ts';
 
 /**
@@ -23,16 +21,14 @@ export interface GroupMoneyDeps {
   ledger: Ledger;
   identity: IdentityService;
   groups: GroupsService;
-  wallet: WalletService;
+  /** Wallet money moves through the payment pipeline: checks, legs and refusals in one place. */
+  pipeline: PaymentPipeline;
   notifications: NotificationService;
-  /** Blocks stop money between two people here as everywhere. */
-  graph: SocialGraph;
   limits: {
     /** Most one contribution, spend or share may move: the wallet's per-transfer limit. */
     perTransfer: number;
     /** Money out of a wallet counts against the wallet's daily transfer allowance. */
     daily: number;
-    timeZone: string;
     /** Minutes between two reminders of one collection. */
     reminderMinutes: number;
   };
@@ -44,12 +40,7 @@ export interface Payer {
   verified: boolean;
 }
 
-export function requireVerified(user: Payer): void {
-  if (!user.verified) {
-    throw new AppError('verification_required', 'verify your identity before sending money');
-  }
-}
-
-export function requireWithinTransferLimit(amount: number, limit: number, field: string): void {
-  if (amount > limit) throw invalid(`${field} must be at most ${limit}`, { field });
+/** The wallet's per-transfer cap, in the words groups have always used. */
+export function perTransfer(limit: number): NonNullable<Authorization['perPaymentLimit']> {
+  return { limit, field: 'amount', message: `amount must be at most ${limit}` };
 }

@@ -14,7 +14,7 @@ import type { IdentityService } from '../identity/index.ts';
 import { type Ledger, transferIdFor } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
 import type { SocialGraph } from '../social/graph.ts';
-import { DailyAllowances, transferRefusal, type WalletService } from '../wallet/index.ts';
+import type { PaymentPipeline } from '../wallet/index.ts';
 import {
   accrue,
   applyRepayment,
@@ -126,14 +126,13 @@ export interface IouDeps {
   ledger: Ledger;
   identity: IdentityService;
   graph: SocialGraph;
-  wallet: WalletService;
   notifications: NotificationService;
   config: IouConfig;
   screenPurpose: PurposeScreen;
+  /** Lending and repaying move wallet money: checks, legs and refusals as for every payment. */
+  pipeline: PaymentPipeline;
   /** Lending and repaying are money out of a wallet: they use the daily transfer allowance. */
   dailyLimit: number;
-  /** The wallet's calendar, on which that allowance resets. */
-  walletTimeZone: string;
 }
 
 interface IouRow {
@@ -205,11 +204,7 @@ function requireSide(row: IouRow, userId: string, side: 'lender' | 'borrower', a
  * never pay more than is owed. Every step is kept in `iou_events` for the credit score.
  */
 export class IouService {
-  private readonly allowances: DailyAllowances;
-
-  constructor(private readonly d: IouDeps) {
-    this.allowances = new DailyAllowances(d.ledger, d.clock, d.walletTimeZone);
-  }
+  constructor(private readonly d: IouDeps) {}
 
   /** Today on the IOU calendar: interest accrues and due dates fall by this day. */
   today(): EpochDay {
@@ -300,47 +295,42 @@ export class IouService {
     requireSide(seen, lender.id, 'lender', 'accept');
     requireRequested(seen);
     this.refuseLapsed(seen);
-    if (!lender.verified) {
-      throw new AppError('verification_required', 'verify your identity before lending');
-    }
-    if (await this.d.graph.blockedEitherWay(seen.lender_id, seen.borrower_id)) {
-      throw new AppError('blocked', 'you cannot lend to this user');
-    }
-    if (!(await this.d.graph.areFriends(seen.lender_id, seen.borrower_id))) {
-      throw forbidden('you can only lend to a friend');
-    }
-    await this.d.identity.checkPin(lender.id, pin);
-    const [from, to, limit] = await Promise.all([
-      this.d.wallet.walletAccount(seen.lender_id, seen.currency),
-      this.d.wallet.walletAccount(seen.borrower_id, seen.currency),
-      this.allowances.today('daily', seen.lender_id, seen.currency, this.d.dailyLimit),
-    ]);
+    await this.d.pipeline.authorize({
+      payer: lender,
+      pin,
+      amount: Number(seen.principal),
+      currency: seen.currency,
+      kind: 'iou.loan',
+      counterparties: [seen.borrower_id],
+      words: {
+        verification: 'verify your identity before lending',
+        blocked: 'you cannot lend to this user',
+      },
+      check: async () => {
+        if (!(await this.d.graph.areFriends(seen.lender_id, seen.borrower_id))) {
+          throw forbidden('you can only lend to a friend');
+        }
+      },
+    });
+    // The principal and the parties never change while the IOU is requested.
+    const transferId = transferIdFor('iou.loan', seen.id);
+    const legs = await this.d.pipeline.legs({
+      id: transferId,
+      from: { wallet: seen.lender_id },
+      to: { wallet: seen.borrower_id },
+      amount: Number(seen.principal),
+      currency: seen.currency,
+      kind: 'iou.loan',
+      metadata: { from: seen.lender_id, to: seen.borrower_id, note: seen.purpose, iouId: seen.id },
+      allowance: { scope: 'daily', userId: seen.lender_id, limit: this.d.dailyLimit },
+    });
     return inTransaction(this.d.db, async (tx) => {
       const row = (await this.loadIou(tx, iouId, true))!;
       requireRequested(row);
       this.refuseLapsed(row);
       const now = this.d.clock.now();
-      const transferId = transferIdFor('iou.loan', row.id);
-      const [loan, allowance] = await this.d.ledger.createTransfersIn(tx, [
-        {
-          id: transferId,
-          debitAccountId: from,
-          creditAccountId: to,
-          amount: BigInt(row.principal),
-          kind: 'iou.loan',
-          linked: true,
-          metadata: { from: row.lender_id, to: row.borrower_id, note: row.purpose, iouId: row.id },
-        },
-        {
-          id: transferIdFor('iou.loan.limit', transferId),
-          debitAccountId: limit.allowance,
-          creditAccountId: limit.sink,
-          amount: BigInt(row.principal),
-          kind: 'limit.use',
-        },
-      ]);
       // Thrown inside the transaction: the refusal rolls back and the IOU stays requested.
-      if (!loan!.ok) throw transferRefusal(loan!, allowance);
+      await this.d.pipeline.commitIn(tx, legs);
       await tx.query(
         `UPDATE ious SET status = 'active', accepted_at = $2, accrued_through = $3,
                          principal_outstanding = principal
@@ -389,21 +379,42 @@ export class IouService {
   ): Promise<RepaymentResult> {
     const seen = await this.partyIou(this.d.db, iouId, borrower.id);
     requireSide(seen, borrower.id, 'borrower', 'repay');
-    if (!borrower.verified) {
-      throw new AppError('verification_required', 'verify your identity before repaying');
-    }
     const repaymentId = key ? derivedId('iou.repayment', iouId, borrower.id, key) : newId();
     // Made before, and only the stored response was lost: answer as then, whatever changed.
     const made = key ? await this.repaymentById(this.d.db, repaymentId) : undefined;
     if (made) return this.replayedRepayment(seen, made, input.amount);
-    requireRunning(seen);
-    this.refuseOverpayment(balanceOn(seen, this.today()), input.amount);
-    await this.d.identity.checkPin(borrower.id, input.pin);
-    const [from, to, limit] = await Promise.all([
-      this.d.wallet.walletAccount(seen.borrower_id, seen.currency),
-      this.d.wallet.walletAccount(seen.lender_id, seen.currency),
-      this.allowances.today('daily', seen.borrower_id, seen.currency, this.d.dailyLimit),
-    ]);
+    await this.d.pipeline.authorize({
+      payer: borrower,
+      pin: input.pin,
+      amount: input.amount,
+      currency: seen.currency,
+      kind: 'iou.repayment',
+      // A debt is repaid whoever has blocked whom.
+      counterparties: [seen.lender_id],
+      refuseBlocked: false,
+      words: { verification: 'verify your identity before repaying' },
+      check: async () => {
+        requireRunning(seen);
+        this.refuseOverpayment(balanceOn(seen, this.today()), input.amount);
+      },
+    });
+    const transferId = transferIdFor('iou.repayment', repaymentId);
+    const legs = await this.d.pipeline.legs({
+      id: transferId,
+      from: { wallet: seen.borrower_id },
+      to: { wallet: seen.lender_id },
+      amount: input.amount,
+      currency: seen.currency,
+      kind: 'iou.repayment',
+      metadata: {
+        from: seen.borrower_id,
+        to: seen.lender_id,
+        note: seen.purpose,
+        iouId: seen.id,
+        repaymentId,
+      },
+      allowance: { scope: 'daily', userId: seen.borrower_id, limit: this.d.dailyLimit },
+    });
     return inTransaction(this.d.db, async (tx) => {
       const row = (await this.loadIou(tx, iouId, true))!;
       // Looked for under the lock, so a concurrent twin has committed or not started.
@@ -415,32 +426,7 @@ export class IouService {
       const accrued = balanceOn(row, today);
       this.refuseOverpayment(accrued, input.amount);
       const split = applyRepayment(accrued, toMinor(input.amount));
-      const transferId = transferIdFor('iou.repayment', repaymentId);
-      const [money, allowance] = await this.d.ledger.createTransfersIn(tx, [
-        {
-          id: transferId,
-          debitAccountId: from,
-          creditAccountId: to,
-          amount: toMinor(input.amount),
-          kind: 'iou.repayment',
-          linked: true,
-          metadata: {
-            from: row.borrower_id,
-            to: row.lender_id,
-            note: row.purpose,
-            iouId: row.id,
-            repaymentId,
-          },
-        },
-        {
-          id: transferIdFor('iou.repayment.limit', transferId),
-          debitAccountId: limit.allowance,
-          creditAccountId: limit.sink,
-          amount: toMinor(input.amount),
-          kind: 'limit.use',
-        },
-      ]);
-      if (!money!.ok) throw transferRefusal(money!, allowance);
+      await this.d.pipeline.commitIn(tx, legs);
       const paidOff = outstanding(split.balance) === 0n;
       const status: IouStatus = paidOff ? 'repaid' : row.status;
       await tx.query(

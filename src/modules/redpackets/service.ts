@@ -14,8 +14,7 @@ import type { GroupsService } from '../groups/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { AccountFlags, type AccountId, type Ledger, transferIdFor } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
-import type { SocialGraph } from '../social/graph.ts';
-import { DailyAllowances, transferRefusal, WalletService } from '../wallet/index.ts';
+import { type PaymentPipeline, WalletService } from '../wallet/index.ts';
 import { luckiestClaimer, type RandomInt, splitFixed, splitLucky } from './split.ts';
 
 export type RedPacketKind = 'lucky' | 'fixed';
@@ -93,13 +92,12 @@ export interface RedPacketDeps {
   clock: Clock;
   ledger: Ledger;
   identity: IdentityService;
-  graph: SocialGraph;
   groups: GroupsService;
   wallet: WalletService;
+  /** Sending moves wallet money: checks, legs and refusals as for every payment. */
+  pipeline: PaymentPipeline;
   notifications: NotificationService;
   config: RedPacketConfig;
-  /** Calendar for the daily sending limit (the wallet's). */
-  timeZone: string;
   /** The split's randomness; node:crypto unless a test needs a seeded one. */
   random?: RandomInt;
   screenGreeting?: GreetingScreen;
@@ -204,12 +202,10 @@ function escrowCode(packetId: string): string {
  * expiry job returns what is left to the sender. Money moves only through `createTransfersIn`.
  */
 export class RedPacketService {
-  private readonly allowances: DailyAllowances;
   private readonly screenGreeting: GreetingScreen;
   private readonly claimQueues = new Map<string, QueuedClaim[]>();
 
   constructor(private readonly d: RedPacketDeps) {
-    this.allowances = new DailyAllowances(d.ledger, d.clock, d.timeZone);
     this.screenGreeting = d.screenGreeting ?? allowEveryGreeting;
   }
 
@@ -218,49 +214,76 @@ export class RedPacketService {
     input: SendRedPacket,
     key: string | undefined,
   ): Promise<SentRedPacket> {
-    const { db, clock, ledger, config } = this.d;
-    if (!sender.verified) {
-      throw new AppError(
-        'verification_required',
-        'verify your identity before sending red envelopes',
-      );
-    }
+    const { db, clock, ledger, config, pipeline } = this.d;
     const currency = input.currency ?? DEFAULT_CURRENCY;
     let greeting = input.greeting?.trim() || null;
-    const audience = await this.audience(sender.id, input.to);
-    const shares = planShares(
-      input,
-      { kind: audience.kind, claimers: audience.recipients.length },
-      config,
-      this.d.random,
-    );
-    if (greeting) {
-      const verdict = await this.screenGreeting(greeting, sender.id);
-      if (!verdict.allowed) {
-        throw new AppError('content_rejected', verdict.reason, {
-          field: 'greeting',
-          categories: verdict.categories ?? [],
-        });
-      }
-      // Like a friend request's message: a doubtful greeting is simply not passed on.
-      if (verdict.held) greeting = null;
-    }
-    await this.d.identity.checkPin(sender.id, input.pin);
+    let audience: Audience | undefined;
+    let shares: number[] = [];
+    await pipeline.authorize({
+      payer: sender,
+      pin: input.pin,
+      // What the shares will add up to (planShares refuses any other amount in `check`).
+      amount:
+        input.kind === 'lucky' ? (input.totalAmount ?? 0) : (input.amountEach ?? 0) * input.count,
+      currency,
+      kind: 'redpacket.send',
+      // The receiver as named: one that does not exist is not found in `check`.
+      counterparties: 'userId' in input.to ? [input.to.userId] : [],
+      words: {
+        verification: 'verify your identity before sending red envelopes',
+        blocked: 'you cannot send a red envelope to this user',
+      },
+      check: async () => {
+        audience = await this.audience(sender.id, input.to);
+        shares = planShares(
+          input,
+          { kind: audience.kind, claimers: audience.recipients.length },
+          config,
+          this.d.random,
+        );
+        if (!greeting) return;
+        const verdict = await this.screenGreeting(greeting, sender.id);
+        if (!verdict.allowed) {
+          throw new AppError('content_rejected', verdict.reason, {
+            field: 'greeting',
+            categories: verdict.categories ?? [],
+          });
+        }
+        // Like a friend request's message: a doubtful greeting is simply not passed on.
+        if (verdict.held) greeting = null;
+      },
+    });
+    const to = audience!;
 
     // From the key, so a replay finds the same envelope and the same transfer ids.
     const id = key ? derivedId('redpacket', sender.id, key) : newId();
     const total = shares.reduce((a, b) => a + b, 0);
-    const [wallet, limit] = await Promise.all([
-      this.d.wallet.walletAccount(sender.id, currency),
-      this.allowances.today('redpacket-daily', sender.id, currency, config.verified.daily),
-    ]);
+    // Made before the transaction, so that the legs (the sender's wallet and today's allowance)
+    // are ready before any row is locked; a refused send leaves it empty, a retry reuses it.
+    const escrow = await ledger.ensureAccount({
+      code: escrowCode(id),
+      currency,
+      flags: AccountFlags.debitsMustNotExceedCredits,
+    });
+    const legs = await pipeline.legs({
+      id: transferIdFor('redpacket.send', id),
+      from: { wallet: sender.id },
+      to: { account: escrow.id },
+      amount: total,
+      currency,
+      kind: 'redpacket.send',
+      metadata: {
+        from: sender.id,
+        ...(to.kind === 'person' ? { to: to.userId } : {}),
+        ...(to.kind === 'group' ? { groupId: to.groupId } : {}),
+        note: greeting,
+        packetId: id,
+      },
+      allowance: { scope: 'redpacket-daily', userId: sender.id, limit: config.verified.daily },
+    });
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + config.expiryHours * 3_600_000);
     return inTransaction(db, async (tx) => {
-      const escrow = await ledger.ensureAccount(
-        { code: escrowCode(id), currency, flags: AccountFlags.debitsMustNotExceedCredits },
-        tx,
-      );
       const inserted = await tx.query(
         `INSERT INTO red_packets (id, sender_id, kind, count, total_amount, currency, greeting,
                                   to_user_id, to_group_id, escrow_account_id, created_at, expires_at)
@@ -273,8 +296,8 @@ export class RedPacketService {
           total,
           currency,
           greeting,
-          audience.kind === 'person' ? audience.userId : null,
-          audience.kind === 'group' ? audience.groupId : null,
+          to.kind === 'person' ? to.userId : null,
+          to.kind === 'group' ? to.groupId : null,
           escrow.id,
           now,
           expiresAt,
@@ -290,11 +313,11 @@ export class RedPacketService {
       await tx.query(
         `INSERT INTO red_packet_recipients (packet_id, user_id, created_at)
          SELECT $1, unnest($2::uuid[]), $3`,
-        [id, audience.recipients, now],
+        [id, to.recipients, now],
       );
       await this.d.notifications.notifyMany(
         tx,
-        audience.recipients.filter((u) => u !== sender.id),
+        to.recipients.filter((u) => u !== sender.id),
         'redpacket.received',
         {
           packetId: id,
@@ -303,39 +326,13 @@ export class RedPacketService {
           fromNickname: await this.d.identity.nickname(sender.id, tx),
           kind: input.kind,
           greeting,
-          ...(audience.kind === 'group' ? { groupId: audience.groupId } : {}),
+          ...(to.kind === 'group' ? { groupId: to.groupId } : {}),
         },
       );
       // Last, so the sender's wallet is locked only for the commit that follows.
-      const moneyId = transferIdFor('redpacket.send', id);
-      const [money, allowance] = await ledger.createTransfersIn(tx, [
-        {
-          id: moneyId,
-          debitAccountId: wallet,
-          creditAccountId: escrow.id,
-          amount: toMinor(total),
-          kind: 'redpacket.send',
-          linked: true,
-          metadata: {
-            from: sender.id,
-            ...(audience.kind === 'person' ? { to: audience.userId } : {}),
-            ...(audience.kind === 'group' ? { groupId: audience.groupId } : {}),
-            note: greeting,
-            packetId: id,
-          },
-        },
-        {
-          id: transferIdFor('redpacket.send.limit', moneyId),
-          debitAccountId: limit.allowance,
-          creditAccountId: limit.sink,
-          amount: toMinor(total),
-          kind: 'limit.use',
-        },
-      ]);
-      if (!money!.ok)
-        throw transferRefusal(money!, allowance, {
-          limit: 'this envelope would exceed your daily sending limit',
-        });
+      await pipeline.commitIn(tx, legs, {
+        limit: 'this envelope would exceed your daily sending limit',
+      });
       return {
         id,
         kind: input.kind,
@@ -665,9 +662,6 @@ export class RedPacketService {
       if (!receiver) throw notFound('receiver');
       if (receiver.id === senderId) {
         throw invalid('you cannot send a red envelope to yourself', { field: 'to' });
-      }
-      if (await this.d.graph.blockedEitherWay(senderId, receiver.id)) {
-        throw new AppError('blocked', 'you cannot send a red envelope to this user');
       }
       return { kind: 'person', userId: receiver.id, recipients: [receiver.id] };
     }

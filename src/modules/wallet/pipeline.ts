@@ -20,6 +20,7 @@ import {
   type IdempotencyStore,
   type StoredResponse,
 } from '../../platform/idempotency.ts';
+import { isUuid } from '../../platform/ids.ts';
 import type { OutboxMessage } from '../../platform/outbox.ts';
 import type { IdentityService } from '../identity/index.ts';
 import {
@@ -50,10 +51,18 @@ export interface Authorization {
   currency: string;
   /** The payment's kind, for the risk stage and the audit trail (`transfer`, `redpacket`, …). */
   kind: string;
-  /** The per-payment cap and the field a refusal names; omitted where another cap applies. */
-  perPaymentLimit?: { limit: number; field: string };
+  /**
+   * The per-payment cap and the field a refusal names (`message`: the feature's own words);
+   * omitted where another cap applies.
+   */
+  perPaymentLimit?: { limit: number; field: string; message?: string };
   /** Everyone who receives: a block either way with any of them refuses the payment. */
   counterparties?: readonly string[];
+  /**
+   * False where a block does not stop the movement (a debt is still repaid, a group fund still
+   * pays a member): the counterparties are then only shown to the risk stage.
+   */
+  refuseBlocked?: boolean;
   /** A feature's own check, after the block check and before the PIN (a family link's). */
   check?: () => Promise<void>;
   words?: { verification?: string; blocked?: string };
@@ -159,14 +168,18 @@ export class PaymentPipeline {
       );
     }
     if (a.perPaymentLimit && a.amount > a.perPaymentLimit.limit) {
-      throw invalid(`amount must be at most ${a.perPaymentLimit.limit} per transfer`, {
-        field: a.perPaymentLimit.field,
-      });
+      throw invalid(
+        a.perPaymentLimit.message ??
+          `amount must be at most ${a.perPaymentLimit.limit} per transfer`,
+        { field: a.perPaymentLimit.field },
+      );
     }
     const others = (a.counterparties ?? []).filter((id) => id !== a.payer.id);
-    if (others.length > 0) {
+    // Only users can be blocked: an id that is no user's (the feature says not found) is not.
+    const blockable = a.refuseBlocked === false ? [] : others.filter(isUuid);
+    if (blockable.length > 0) {
       const blocked = await Promise.all(
-        others.map((id) => this.d.graph.blockedEitherWay(a.payer.id, id)),
+        blockable.map((id) => this.d.graph.blockedEitherWay(a.payer.id, id)),
       );
       if (blocked.some(Boolean)) {
         throw new AppError('blocked', a.words?.blocked ?? 'you cannot send money to this user');

@@ -353,12 +353,14 @@ export class WalletService {
 
   /**
    * The checks every transfer passes before money moves, whoever's wallet pays, in the order
-   * the API promises. `check` adds the caller's own (a family payment's) before the PIN.
+   * the API promises. `check` adds the caller's own (a family payment's) before the PIN;
+   * `kind` tells the risk stage what the payment is.
    */
   async prepareTransfer(
     user: Caller,
     input: TransferInput,
     check?: (receiver: { id: string; nickname: string }) => Promise<void>,
+    kind = 'transfer',
   ): Promise<PreparedTransfer> {
     if (!user.verified) {
       throw new AppError('verification_required', 'verify your identity before sending money');
@@ -375,7 +377,7 @@ export class WalletService {
       pin: input.pin,
       amount: input.amount,
       currency,
-      kind: 'transfer',
+      kind,
       perPaymentLimit: { limit: this.config.verified.perTransfer, field: 'amount' },
       counterparties: [receiver.id],
       ...(check ? { check: () => check(receiver) } : {}),
