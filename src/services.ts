@@ -17,6 +17,7 @@ import { RedPacketService } from './modules/redpackets/index.ts';
 import { SocialGraph } from './modules/social/graph.ts';
 import { createSocialServices, type SocialServices } from './modules/social/index.ts';
 import { SandboxBankChannel, WalletService } from './modules/wallet/index.ts';
+import { CacheBus } from './platform/cache-bus.ts';
 import type { Clock } from './platform/clock.ts';
 import { IdempotencyStore } from './platform/idempotency.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
@@ -26,6 +27,8 @@ export interface Services {
   db: Db;
   clock: Clock;
   metrics: Metrics;
+  /** Invalidation of the in-process caches across processes; started with the background jobs. */
+  cacheBus: CacheBus;
   ledger: Ledger;
   identity: IdentityService;
   graph: SocialGraph;
@@ -44,8 +47,18 @@ export interface Services {
   family: FamilyService;
 }
 
-export function createServices(config: Config, db: Db, clock: Clock): Services {
+/**
+ * `databaseUrl` is where the LISTEN connections go (cache invalidation, live notifications):
+ * DATABASE_URL, or the embedded PostgreSQL's URL that only `openDatabase` knows.
+ */
+export function createServices(
+  config: Config,
+  db: Db,
+  clock: Clock,
+  databaseUrl: string | undefined = config.databaseUrl,
+): Services {
   const metrics = createMetrics();
+  const cacheBus = new CacheBus(databaseUrl, config.cache);
   const ledger = new Ledger(db, clock, config.ledger, metrics);
   const moderation = new ModerationService(db, clock, config.dataDir);
   const identity = new IdentityService(db, clock, {
@@ -54,12 +67,14 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     sessionDays: 30,
     pinMaxTries: 5,
     pinLockMinutes: 180,
+    pinKeys: config.pinKeys,
+    cacheBus,
     screenNickname: async (nickname) => {
       await moderation.checkOrRefuse(nickname, 'nickname');
     },
   });
-  const graph = new SocialGraph(db);
-  const notifications = new NotificationService(db, clock, config.databaseUrl);
+  const graph = new SocialGraph(db, cacheBus);
+  const notifications = new NotificationService(db, clock, databaseUrl);
   const social = createSocialServices(db, clock, {
     graph,
     identity,
@@ -67,6 +82,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     moderate: (text, context, userId) => moderation.check(text, context, userId),
     secret: config.secret,
     dataDir: config.dataDir,
+    cacheBus,
   });
   const bank = new SandboxBankChannel(clock);
   // A refused note is 422 content_rejected; one held for review is stored but not shown around.
@@ -163,6 +179,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     db,
     clock,
     metrics,
+    cacheBus,
     ledger,
     identity,
     graph,
@@ -197,6 +214,7 @@ export function startBackgroundJobs(
   onError: (err: unknown) => void,
 ): () => Promise<void> {
   s.ledger.startExpirySweeper(onError);
+  void s.cacheBus.start(onError).catch(onError);
   void s.notifications.startListening(onError).catch(onError);
   const timers = [
     setInterval(() => s.wallet.settlePendingWithdrawals().catch(onError), 2_000),
@@ -215,5 +233,6 @@ export function startBackgroundJobs(
     for (const t of timers) clearInterval(t);
     await s.ledger.stop();
     await s.notifications.stop();
+    await s.cacheBus.stop();
   };
 }

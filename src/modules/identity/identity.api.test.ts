@@ -1,3 +1,4 @@
+import { hash as argonHash } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
 import {
   api,
@@ -7,6 +8,7 @@ import {
   useTestApp,
 } from '../../../test/support/app.ts';
 import { newId } from '../../platform/ids.ts';
+import { IdentityService } from './service.ts';
 
 const t = await useTestApp({ HEBAO_ADMIN_PHONES: '13000000999' });
 const { call, user } = api(t);
@@ -286,6 +288,101 @@ describe('payment PIN', () => {
       body: { to: { userId: payee.id }, amount: 100, pin: '739104' },
     });
     expect(later.statusCode).toBe(201);
+  });
+});
+
+describe('PIN MACs', () => {
+  const transfer = (payer: Awaited<ReturnType<typeof user>>, to: string, pin: string) =>
+    call('POST', '/api/v1/transfers', {
+      user: payer,
+      body: { to: { userId: to }, amount: 100, pin },
+    });
+  const stored = async (id: string) =>
+    (
+      await t.services.db.query<{ pin_hash: string; pin_failed_count: number }>(
+        'SELECT pin_hash, pin_failed_count FROM users WHERE id = $1',
+        [id],
+      )
+    ).rows[0]!;
+
+  it('keeps the lock until the full 180 minutes, even against the right PIN', async () => {
+    const payer = await user({ pin: '739104', balance: 10_000 });
+    const payee = await user();
+    for (const pin of ['111222', '111223', '111224', '111225']) {
+      expect((await transfer(payer, payee.id, pin)).json()).toMatchObject({
+        code: 'pin_invalid',
+      });
+    }
+    const fifth = await transfer(payer, payee.id, '111226');
+    expect(fifth.statusCode).toBe(423);
+    const lockedUntil = Date.parse(fifth.json().lockedUntil as string);
+    expect(lockedUntil - t.clock.now().getTime()).toBe(180 * 60_000);
+
+    t.clock.advance(180 * 60_000 - 1000);
+    const stillLocked = await transfer(payer, payee.id, '739104');
+    expect(stillLocked.statusCode).toBe(423);
+    expect(stillLocked.json().code).toBe('pin_locked');
+    expect(await api(t).balance(payer)).toBe(10_000);
+
+    t.clock.advance(2000);
+    expect((await transfer(payer, payee.id, '739104')).statusCode).toBe(201);
+    // A lock that ran out starts the count again: one wrong PIN leaves four tries.
+    expect((await transfer(payer, payee.id, '111222')).json().triesLeft).toBe(4);
+  });
+
+  it('stores a keyed MAC that names its key, different for two users with one PIN', async () => {
+    const a = await user({ pin: '739104' });
+    const b = await user({ pin: '739104' });
+    const [ha, hb] = [(await stored(a.id)).pin_hash, (await stored(b.id)).pin_hash];
+    expect(ha).toMatch(/^hmac-sha256\$s0\$[A-Za-z0-9_-]{43}$/);
+    expect(hb).not.toBe(ha);
+    expect(ha).not.toContain('739104');
+  });
+
+  it('upgrades an argon2id PIN to a MAC on the next correct entry, counting wrong ones', async () => {
+    const payer = await user({ pin: '739104', balance: 10_000 });
+    const payee = await user();
+    const legacy = await argonHash('739104', { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    await t.services.db.query('UPDATE users SET pin_hash = $2 WHERE id = $1', [payer.id, legacy]);
+
+    const wrong = await transfer(payer, payee.id, '280517');
+    expect(wrong.json()).toMatchObject({ code: 'pin_invalid', triesLeft: 4 });
+    expect(await stored(payer.id)).toMatchObject({ pin_hash: legacy, pin_failed_count: 1 });
+
+    expect((await transfer(payer, payee.id, '739104')).statusCode).toBe(201);
+    const after = await stored(payer.id);
+    expect(after.pin_hash).toMatch(/^hmac-sha256\$s0\$/);
+    expect(after.pin_failed_count).toBe(0);
+    expect((await transfer(payer, payee.id, '739104')).statusCode).toBe(201);
+    expect((await transfer(payer, payee.id, '280517')).json().code).toBe('pin_invalid');
+  });
+
+  it('rotates keys: an old key still verifies and is replaced by the current one', async () => {
+    const payer = await user({ pin: '739104' });
+    const options = {
+      secret: t.config.secret,
+      adminPhones: [],
+      sessionDays: 30,
+      pinMaxTries: 5,
+      pinLockMinutes: 180,
+    };
+    const rotated = new IdentityService(t.services.db, t.clock, {
+      ...options,
+      pinKeys: [{ id: 'k2', secret: 'a new key of at least thirty-two characters' }],
+    });
+    await expect(rotated.checkPin(payer.id, '280517')).rejects.toMatchObject({
+      code: 'pin_invalid',
+    });
+    expect((await stored(payer.id)).pin_hash).toMatch(/^hmac-sha256\$s0\$/);
+    await rotated.checkPin(payer.id, '739104');
+    expect((await stored(payer.id)).pin_hash).toMatch(/^hmac-sha256\$k2\$/);
+    await rotated.checkPin(payer.id, '739104');
+    // A process without the new key cannot check the PIN, and says so instead of counting a miss.
+    const old = new IdentityService(t.services.db, t.clock, options);
+    await expect(old.checkPin(payer.id, '739104')).rejects.toThrow(
+      /PIN key "k2" is not configured/,
+    );
+    expect((await stored(payer.id)).pin_failed_count).toBe(0);
   });
 });
 

@@ -1,11 +1,13 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
+import type { BusCache, CacheBus } from '../../platform/cache-bus.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, conflict, invalid, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { maskIdNumber, maskRealName, parseIdNumber } from './id-number.ts';
 import { maskPhone, normalizePhone } from './phone.ts';
+import { PinKeyring, pinKeyring } from './pin-mac.ts';
 import { weakPinReason } from './pin-rules.ts';
 
 export interface IdentityOptions {
@@ -14,6 +16,10 @@ export interface IdentityOptions {
   sessionDays: number;
   pinMaxTries: number;
   pinLockMinutes: number;
+  /** Keys for PIN MACs besides the one derived from `secret`, current first (HEBAO_PIN_KEYS). */
+  pinKeys?: { id: string; secret: string }[];
+  /** Invalidation across processes for the session cache; without it nothing is cached. */
+  cacheBus?: CacheBus;
   /** Text moderation for nicknames (wired in services.ts); throws 422 content_rejected. */
   screenNickname?: (nickname: string) => Promise<void>;
 }
@@ -38,6 +44,13 @@ export interface UserRow {
   gender: string | null;
   pin_hash: string | null;
   created_at: Date;
+}
+
+/** A live session as cached: the caller, and what decides whether the session still holds. */
+interface CachedSession {
+  user: AuthUser;
+  expiresAt: Date;
+  lastSeenAt: Date;
 }
 
 export interface PublicUser {
@@ -67,9 +80,13 @@ export interface SessionInfo {
 const USER_COLUMNS =
   "id, phone, nickname, role, verified_at, real_name_masked, id_number_masked, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, gender, pin_hash, created_at";
 
-// argon2id, OWASP's second recommended setting (19 MiB, 2 passes): ~30 ms here.
+// argon2id, OWASP's second recommended setting (19 MiB, 2 passes): ~30 ms here. For passwords
+// (and PINs stored before PIN MACs, until their next correct entry).
 const ARGON = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 let dummyHash: Promise<string> | undefined;
+
+// The failed count a wrong PIN makes, from the row's values before the UPDATE.
+const FAILED_NEXT = '(CASE WHEN pin_locked_until IS NULL THEN pin_failed_count ELSE 0 END + 1)';
 
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -85,11 +102,26 @@ export function publicUser(u: UserRow): PublicUser {
 }
 
 export class IdentityService {
+  private readonly pinKeys: PinKeyring;
+  /** SHA-256 of a session token (base64url) → the live session; evicted by session and user. */
+  private readonly sessionCache: BusCache<CachedSession | undefined> | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly options: IdentityOptions,
-  ) {}
+  ) {
+    this.pinKeys = pinKeyring(options.secret, options.pinKeys);
+    const bus = options.cacheBus;
+    if (bus) {
+      const cache = bus.cache<CachedSession | undefined>('sessions', (s) =>
+        s ? [`s:${s.user.sessionId}`, `u:${s.user.id}`] : [],
+      );
+      bus.on('session', (id) => cache.evictTag(`s:${id}`));
+      bus.on('user', (id) => cache.evictTag(`u:${id}`));
+      this.sessionCache = cache;
+    }
+  }
 
   /** Keyed hash of an ID number or device id: equal inputs match, the input cannot be read back. */
   keyedHash(kind: string, value: string): Buffer {
@@ -178,39 +210,76 @@ export class IdentityService {
     return token;
   }
 
-  /** The user behind a bearer token or session cookie, or undefined if it is not a live session. */
+  /**
+   * The user behind a bearer token or session cookie, or undefined if it is not a live session
+   * (unknown, expired, signed out, or its user banned). Served from the session cache when it
+   * is on: every change that could end a session or alter what it carries evicts it in every
+   * process (src/platform/cache-bus.ts); only expiry is checked here, against the clock.
+   */
   async authenticate(token: string): Promise<AuthUser | undefined> {
     if (token.length < 20 || token.length > 100) return undefined;
+    const tokenHash = sha256(token);
+    const session = this.sessionCache
+      ? await this.sessionCache.get(
+          tokenHash.toString('base64url'),
+          () => this.loadSession(tokenHash),
+          // Unknown tokens are not cached: anyone could fill the cache with them.
+          (s) => s !== undefined,
+        )
+      : await this.loadSession(tokenHash);
+    const now = this.clock.now();
+    if (!session || session.expiresAt <= now) return undefined;
+    // Touch last_seen at most once a minute: it is for the devices list, not for security.
+    if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
+      session.lastSeenAt = now;
+      await this.db.query('UPDATE sessions SET last_seen_at = $2 WHERE id = $1', [
+        session.user.sessionId,
+        now,
+      ]);
+    }
+    return { ...session.user };
+  }
+
+  private async loadSession(tokenHash: Buffer): Promise<CachedSession | undefined> {
+    const now = this.clock.now();
     const { rows } = await this.db.query<{
       session_id: string;
       id: string;
       nickname: string;
       role: 'user' | 'admin';
       verified: boolean;
+      expires_at: Date;
       last_seen_at: Date;
     }>(
       `SELECT s.id AS session_id, u.id, u.nickname, u.role, u.verified_at IS NOT NULL AS verified,
-              s.last_seen_at
+              s.expires_at, s.last_seen_at
          FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2`,
-      [sha256(token), this.clock.now()],
+        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
+          AND NOT EXISTS (SELECT 1 FROM bans b WHERE b.kind = 'user' AND b.subject = u.id::text
+                            AND (b.expires_at IS NULL OR b.expires_at > $2))`,
+      [tokenHash, now],
     );
     const row = rows[0];
     if (!row) return undefined;
-    // Touch last_seen at most once a minute: it is for the devices list, not for security.
-    if (this.clock.now().getTime() - row.last_seen_at.getTime() > 60_000) {
-      await this.db.query('UPDATE sessions SET last_seen_at = $2 WHERE id = $1', [
-        row.session_id,
-        this.clock.now(),
-      ]);
-    }
     return {
-      id: row.id,
-      nickname: row.nickname,
-      role: row.role,
-      verified: row.verified,
-      sessionId: row.session_id,
+      user: {
+        id: row.id,
+        nickname: row.nickname,
+        role: row.role,
+        verified: row.verified,
+        sessionId: row.session_id,
+      },
+      expiresAt: row.expires_at,
+      lastSeenAt: row.last_seen_at,
     };
+  }
+
+  /**
+   * After a change to sessions or users has committed: evicts here at once (the trigger's
+   * NOTIFY reaches the other processes, and this one again, a moment later).
+   */
+  private forget(topic: 'session' | 'user', id: string): void {
+    this.options.cacheBus?.evict(topic, id);
   }
 
   async logout(sessionId: string): Promise<void> {
@@ -218,6 +287,7 @@ export class IdentityService {
       'UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL',
       [sessionId, this.clock.now()],
     );
+    this.forget('session', sessionId);
   }
 
   async logoutEverywhere(userId: string): Promise<void> {
@@ -225,6 +295,7 @@ export class IdentityService {
       'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
       [userId, this.clock.now()],
     );
+    this.forget('user', userId);
   }
 
   async sessions(user: AuthUser): Promise<SessionInfo[]> {
@@ -258,6 +329,7 @@ export class IdentityService {
       [sessionId, userId, this.clock.now()],
     );
     if (rowCount === 0) throw notFound('session');
+    this.forget('session', sessionId);
   }
 
   async user(id: string): Promise<UserRow | undefined> {
@@ -319,7 +391,7 @@ export class IdentityService {
     }
     const idHash = this.keyedHash('id', parsed.normalized);
     await this.assertNotBanned('identity', idHash.toString('hex'));
-    return inTransaction(this.db, async (tx) => {
+    const me = await inTransaction(this.db, async (tx) => {
       const { rows } = await tx.query<UserRow>(
         `SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`,
         [userId],
@@ -352,6 +424,9 @@ export class IdentityService {
         throw err;
       }
     });
+    // The caller's sessions carry `verified`: the next request must see it.
+    this.forget('user', userId);
+    return me;
   }
 
   async setPin(userId: string, pin: string, currentPin: string | undefined): Promise<void> {
@@ -370,79 +445,81 @@ export class IdentityService {
     }
     await this.db.query('UPDATE users SET pin_hash = $2 WHERE id = $1', [
       userId,
-      await argonHash(pin, ARGON),
+      this.pinKeys.seal(userId, pin),
     ]);
   }
 
   /**
    * Gate for moving money out of a wallet. Without a PIN set there is nothing to check.
-   * The user row is locked while the PIN is verified, so concurrent guesses are counted one
-   * by one and the lock engages after exactly `pinMaxTries` wrong ones.
+   *
+   * The PIN is a MAC under a key outside the database (pin-mac.ts), so checking it takes
+   * microseconds, and no transaction or row lock is ever open while it is checked: the row is
+   * read, the PIN checked, and the outcome recorded by one conditional UPDATE that applies only
+   * if the row still has the PIN that was checked and is still unlocked. Concurrent wrong
+   * guesses therefore each count once and the lock engages after exactly `pinMaxTries`; a
+   * guess whose UPDATE finds the row changed (locked by another guess, PIN changed) looks again.
+   * A correct PIN with nothing to reset costs the one read. The lockout is always read from the
+   * database, never from a cache: it is what protects a six-digit PIN.
    */
   async checkPin(userId: string, pin: string | undefined): Promise<void> {
-    // Most users without a PIN pay often: skip the locking transaction for them.
-    const { rows: peek } = await this.db.query<{ has_pin: boolean }>(
-      'SELECT pin_hash IS NOT NULL AS has_pin FROM users WHERE id = $1',
-      [userId],
-    );
-    if (peek[0] && !peek[0].has_pin) return;
-    const outcome = await inTransaction(this.db, async (tx) => {
-      const { rows } = await tx.query<{
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const { rows } = await this.db.query<{
         pin_hash: string | null;
         pin_failed_count: number;
         pin_locked_until: Date | null;
-      }>(
-        'SELECT pin_hash, pin_failed_count, pin_locked_until FROM users WHERE id = $1 FOR UPDATE',
-        [userId],
-      );
+      }>('SELECT pin_hash, pin_failed_count, pin_locked_until FROM users WHERE id = $1', [userId]);
       const row = rows[0];
-      if (!row) return { error: notFound('user') };
-      if (!row.pin_hash) return {};
+      if (!row) throw notFound('user');
+      if (!row.pin_hash) return;
       const now = this.clock.now();
-      if (row.pin_locked_until && row.pin_locked_until > now) {
-        return {
-          error: new AppError('pin_locked', 'too many wrong PINs; payments are locked', {
-            lockedUntil: row.pin_locked_until.toISOString(),
-          }),
-        };
+      if (row.pin_locked_until && row.pin_locked_until > now) throw pinLocked(row.pin_locked_until);
+      if (pin === undefined) throw new AppError('pin_invalid', 'this payment needs your PIN');
+
+      let ok: boolean;
+      let upgrade: string | undefined;
+      if (PinKeyring.isMac(row.pin_hash)) {
+        const verdict = this.pinKeys.verify(row.pin_hash, userId, pin);
+        ok = verdict !== 'mismatch';
+        if (verdict === 'match_old_key') upgrade = this.pinKeys.seal(userId, pin);
+      } else {
+        // A PIN stored as argon2id before PIN MACs: slow once, then rewritten as a MAC.
+        ok = await argonVerify(row.pin_hash, pin);
+        if (ok) upgrade = this.pinKeys.seal(userId, pin);
       }
-      if (pin === undefined)
-        return { error: new AppError('pin_invalid', 'this payment needs your PIN') };
-      if (await argonVerify(row.pin_hash, pin)) {
-        if (row.pin_failed_count > 0 || row.pin_locked_until) {
-          await tx.query(
-            'UPDATE users SET pin_failed_count = 0, pin_locked_until = NULL WHERE id = $1',
-            [userId],
-          );
-        }
-        return {};
-      }
-      // A lock that has run out starts the count again.
-      const failed = (row.pin_locked_until ? 0 : row.pin_failed_count) + 1;
-      if (failed >= this.options.pinMaxTries) {
-        const until = new Date(now.getTime() + this.options.pinLockMinutes * 60_000);
-        await tx.query(
-          'UPDATE users SET pin_failed_count = 0, pin_locked_until = $2 WHERE id = $1',
-          [userId, until],
+
+      if (ok) {
+        if (!upgrade && row.pin_failed_count === 0 && row.pin_locked_until === null) return;
+        const { rowCount } = await this.db.query(
+          `UPDATE users SET pin_failed_count = 0, pin_locked_until = NULL, pin_hash = $3
+            WHERE id = $1 AND pin_hash = $2 AND (pin_locked_until IS NULL OR pin_locked_until <= $4)`,
+          [userId, row.pin_hash, upgrade ?? row.pin_hash, now],
         );
-        return {
-          error: new AppError('pin_locked', 'too many wrong PINs; payments are locked', {
-            lockedUntil: until.toISOString(),
-          }),
-        };
+        if (rowCount) return;
+        continue;
       }
-      await tx.query(
-        'UPDATE users SET pin_failed_count = $2, pin_locked_until = NULL WHERE id = $1',
-        [userId, failed],
+
+      // A lock that has run out starts the count again. The SET expressions read the row as it
+      // is when the UPDATE gets it, after any concurrent guess has committed.
+      const until = new Date(now.getTime() + this.options.pinLockMinutes * 60_000);
+      const { rows: after } = await this.db.query<{
+        pin_failed_count: number;
+        pin_locked_until: Date | null;
+      }>(
+        `UPDATE users SET
+           pin_failed_count = CASE WHEN ${FAILED_NEXT} >= $4 THEN 0 ELSE ${FAILED_NEXT} END,
+           pin_locked_until = CASE WHEN ${FAILED_NEXT} >= $4 THEN $5::timestamptz END
+         WHERE id = $1 AND pin_hash = $2 AND (pin_locked_until IS NULL OR pin_locked_until <= $3)
+         RETURNING pin_failed_count, pin_locked_until`,
+        [userId, row.pin_hash, now, this.options.pinMaxTries, until],
       );
-      return {
-        error: new AppError('pin_invalid', 'wrong PIN', {
-          triesLeft: this.options.pinMaxTries - failed,
-        }),
-      };
-    });
-    // The count must commit even though the request fails, so the error leaves after COMMIT.
-    if (outcome.error) throw outcome.error;
+      const recorded = after[0];
+      if (!recorded) continue;
+      if (recorded.pin_locked_until) throw pinLocked(recorded.pin_locked_until);
+      throw new AppError('pin_invalid', 'wrong PIN', {
+        triesLeft: this.options.pinMaxTries - recorded.pin_failed_count,
+      });
+    }
+    throw new Error('the PIN row kept changing while it was checked');
   }
 
   async hasPin(userId: string): Promise<boolean> {
@@ -493,6 +570,12 @@ export class IdentityService {
     );
     return 'created';
   }
+}
+
+function pinLocked(until: Date): AppError {
+  return new AppError('pin_locked', 'too many wrong PINs; payments are locked', {
+    lockedUntil: until.toISOString(),
+  });
 }
 
 function toMe(u: UserRow): Me {
