@@ -27,14 +27,19 @@ describe('BusCache', () => {
     expect(cache.stats.misses).toBe(2);
   });
 
-  it('drops loads in flight on an eviction by tag, whose tags are not known yet', async () => {
+  it('does not store a load that raced an eviction of one of its tags', async () => {
     const cache = new BusCache<{ user: string }>(fakeBus(), 10, 60_000, (v) => [`u:${v.user}`]);
-    const slow = deferred<{ user: string }>();
-    const loading = cache.get('token', () => slow.promise);
+    const alice = deferred<{ user: string }>();
+    const bob = deferred<{ user: string }>();
+    const loadingAlice = cache.get('token-a', () => alice.promise);
+    const loadingBob = cache.get('token-b', () => bob.promise);
     cache.evictTag('u:alice');
-    slow.resolve({ user: 'alice' });
-    await loading;
-    expect(cache.size).toBe(0);
+    alice.resolve({ user: 'alice' });
+    bob.resolve({ user: 'bob' });
+    await Promise.all([loadingAlice, loadingBob]);
+    // Bob's load was not concerned by Alice's change.
+    expect(cache.size).toBe(1);
+    cache.evict('token-b');
     await cache.get('token', async () => ({ user: 'alice' }));
     await cache.get('other', async () => ({ user: 'bob' }));
     cache.evictTag('u:alice');

@@ -39,6 +39,8 @@ interface Entry<V> {
 interface Flight<V> {
   promise: Promise<V>;
   stale: boolean;
+  /** Tags evicted while loading: the value is not stored if it carries one of them. */
+  evictedTags: Set<string> | undefined;
 }
 
 export class BusCache<V> {
@@ -82,11 +84,15 @@ export class BusCache<V> {
       return flying.promise;
     }
     this.stats.misses++;
-    const flight: Flight<V> = { promise: undefined as unknown as Promise<V>, stale: false };
+    const flight: Flight<V> = {
+      promise: undefined as unknown as Promise<V>,
+      stale: false,
+      evictedTags: undefined,
+    };
     flight.promise = load().then(
       (value) => {
         if (this.flights.get(key) === flight) this.flights.delete(key);
-        if (!flight.stale && this.bus.live && keep(value)) this.store(key, value);
+        if (!flight.stale && this.bus.live && keep(value)) this.store(key, value, flight);
         return value;
       },
       (err: unknown) => {
@@ -107,10 +113,13 @@ export class BusCache<V> {
     }
   }
 
-  /** Evicts every entry carrying `tag`, and every load in flight (its tags are not known yet). */
+  /** Evicts every entry carrying `tag`; a load in flight is not stored if its value carries it. */
   evictTag(tag: string): void {
     for (const key of this.byTag.get(tag) ?? []) this.remove(key);
-    this.dropFlights();
+    for (const flight of this.flights.values()) {
+      flight.evictedTags ??= new Set();
+      flight.evictedTags.add(tag);
+    }
   }
 
   clear(): void {
@@ -124,9 +133,10 @@ export class BusCache<V> {
     this.flights.clear();
   }
 
-  private store(key: string, value: V): void {
-    this.remove(key);
+  private store(key: string, value: V, flight: Flight<V>): void {
     const tags = this.tagsOf(value);
+    if (flight.evictedTags && tags.some((t) => flight.evictedTags!.has(t))) return;
+    this.remove(key);
     this.entries.set(key, { value, expires: performance.now() + this.ttlMs, tags });
     for (const tag of tags) {
       const keys = this.byTag.get(tag);

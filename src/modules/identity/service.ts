@@ -250,15 +250,16 @@ export class IdentityService {
       verified: boolean;
       expires_at: Date;
       last_seen_at: Date;
-    }>(
-      `SELECT s.id AS session_id, u.id, u.nickname, u.role, u.verified_at IS NOT NULL AS verified,
+    }>({
+      name: 'identity.session',
+      text: `SELECT s.id AS session_id, u.id, u.nickname, u.role, u.verified_at IS NOT NULL AS verified,
               s.expires_at, s.last_seen_at
          FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
           AND NOT EXISTS (SELECT 1 FROM bans b WHERE b.kind = 'user' AND b.subject = u.id::text
                             AND (b.expires_at IS NULL OR b.expires_at > $2))`,
-      [tokenHash, now],
-    );
+      values: [tokenHash, now],
+    });
     const row = rows[0];
     if (!row) return undefined;
     return {
@@ -467,7 +468,12 @@ export class IdentityService {
         pin_hash: string | null;
         pin_failed_count: number;
         pin_locked_until: Date | null;
-      }>('SELECT pin_hash, pin_failed_count, pin_locked_until FROM users WHERE id = $1', [userId]);
+      }>({
+        // Prepared once per connection: this runs on every payment.
+        name: 'identity.pin-state',
+        text: 'SELECT pin_hash, pin_failed_count, pin_locked_until FROM users WHERE id = $1',
+        values: [userId],
+      });
       const row = rows[0];
       if (!row) throw notFound('user');
       if (!row.pin_hash) return;

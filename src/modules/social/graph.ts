@@ -49,12 +49,13 @@ export class SocialGraph {
   }
 
   private async loadBlocks(userId: string): Promise<ReadonlySet<string> | null> {
-    const { rows } = await this.db.query<{ other: string }>(
-      `(SELECT blocked_id AS other FROM blocks WHERE blocker_id = $1 LIMIT $2)
+    const { rows } = await this.db.query<{ other: string }>({
+      name: 'social.block-list',
+      text: `(SELECT blocked_id AS other FROM blocks WHERE blocker_id = $1 LIMIT $2)
        UNION ALL
        (SELECT blocker_id FROM blocks WHERE blocked_id = $1 LIMIT $2)`,
-      [userId, MAX_CACHED_BLOCKS + 1],
-    );
+      values: [userId, MAX_CACHED_BLOCKS + 1],
+    });
     return rows.length > MAX_CACHED_BLOCKS ? null : new Set(rows.map((r) => r.other));
   }
 
