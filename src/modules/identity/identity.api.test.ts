@@ -1,5 +1,6 @@
 import { hash as argonHash } from '@node-rs/argon2';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, it, vi } from 'vitest';
 import {
   api,
   freshIdNumber,
@@ -10,6 +11,7 @@ import {
 import { newId } from '../../platform/ids.ts';
 import { IdentityService } from './service.ts';
 
+const original = pg.Client.prototype.query;
 const t = await useTestApp({ HEBAO_ADMIN_PHONES: '13000000999' });
 const { call, user } = api(t);
 
@@ -355,6 +357,34 @@ describe('PIN MACs', () => {
     expect(after.pin_failed_count).toBe(0);
     expect((await transfer(payer, payee.id, '739104')).statusCode).toBe(201);
     expect((await transfer(payer, payee.id, '280517')).json().code).toBe('pin_invalid');
+  });
+
+  it('opens no transaction and takes no row lock to check a PIN, even an argon2id one', async () => {
+    const payer = await user({ pin: '739104' });
+    const legacy = await argonHash('739104', { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    await t.services.db.query('UPDATE users SET pin_hash = $2 WHERE id = $1', [payer.id, legacy]);
+    const sent: string[] = [];
+    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const q = args[0] as string | { text: string };
+      sent.push(typeof q === 'string' ? q : q.text);
+      return original.apply(this, args as never);
+    } as never);
+    try {
+      await expect(t.services.identity.checkPin(payer.id, '111222')).rejects.toMatchObject({
+        code: 'pin_invalid',
+      });
+      await t.services.identity.checkPin(payer.id, '739104');
+      await t.services.identity.checkPin(payer.id, '739104');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.filter((q) => /^\s*BEGIN|FOR UPDATE/i.test(q))).toEqual([]);
+    // Read + count, read + upgrade, then one read for the MAC.
+    expect(sent).toHaveLength(5);
   });
 
   it('rotates keys: an old key still verifies and is replaced by the current one', async () => {
