@@ -17,7 +17,7 @@ import { RedPacketService } from './modules/redpackets/index.ts';
 import { SocialGraph } from './modules/social/graph.ts';
 import { createSocialServices, type SocialServices } from './modules/social/index.ts';
 import { SandboxBankChannel, WalletService } from './modules/wallet/index.ts';
-import { CacheBus } from './platform/cache-bus.ts';
+import { CacheBus, registerCacheMetrics } from './platform/cache-bus.ts';
 import type { Clock } from './platform/clock.ts';
 import { IdempotencyStore } from './platform/idempotency.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
@@ -59,6 +59,7 @@ export function createServices(
 ): Services {
   const metrics = createMetrics();
   const cacheBus = new CacheBus(databaseUrl, config.cache);
+  registerCacheMetrics(metrics.registry, cacheBus);
   const ledger = new Ledger(db, clock, config.ledger, metrics);
   const moderation = new ModerationService(db, clock, config.dataDir);
   const identity = new IdentityService(db, clock, {

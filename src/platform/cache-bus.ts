@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { Gauge, type Registry } from 'prom-client';
 
 /**
  * In-process caches of what every request reads (sessions, block lists, privacy defaults),
@@ -315,4 +316,37 @@ export class CacheBus {
   private clearAll(): void {
     for (const cache of this.caches.values()) cache.clear();
   }
+}
+
+/** Exposes each cache's counters and size, and whether the listener is up, on /metrics. */
+export function registerCacheMetrics(registry: Registry, bus: CacheBus): void {
+  new Gauge({
+    name: 'hebao_cache_lookups',
+    help: 'Cache lookups since start, by cache and result (hit or miss)',
+    labelNames: ['cache', 'result'],
+    registers: [registry],
+    collect() {
+      for (const [cache, s] of Object.entries(bus.stats())) {
+        this.set({ cache, result: 'hit' }, s.hits);
+        this.set({ cache, result: 'miss' }, s.misses);
+      }
+    },
+  });
+  new Gauge({
+    name: 'hebao_cache_entries',
+    help: 'Entries held, by cache',
+    labelNames: ['cache'],
+    registers: [registry],
+    collect() {
+      for (const [cache, s] of Object.entries(bus.stats())) this.set({ cache }, s.size);
+    },
+  });
+  new Gauge({
+    name: 'hebao_cache_listening',
+    help: '1 while the cache invalidation listener is connected (caches are used only then)',
+    registers: [registry],
+    collect() {
+      this.set(bus.live ? 1 : 0);
+    },
+  });
 }

@@ -139,6 +139,12 @@ describe('caches across processes', () => {
     expect((await pay(b, '280517')).statusCode).toBe(201);
   });
 
+  it('reports its caches on /metrics', async () => {
+    const res = await b.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.body).toContain('hebao_cache_listening 1');
+    expect(res.body).toMatch(/hebao_cache_lookups\{cache="sessions",result="hit"\} [1-9]/);
+  });
+
   it('stops caching while its listener is gone, and starts again once it is back', async () => {
     const u = await api(a).user({ verified: false });
     expect((await me(b, u)).statusCode).toBe(200);
