@@ -359,6 +359,64 @@ describe('PIN MACs', () => {
     expect((await transfer(payer, payee.id, '280517')).json().code).toBe('pin_invalid');
   });
 
+  it('decides a right PIN in its turn on the row, not ahead of wrong ones in flight', async () => {
+    const payer = await user({ pin: '739104' });
+    const waiting = async () =>
+      (
+        await t.services.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND query LIKE '%WITH attempt AS%'`,
+        )
+      ).rows[0]!.n;
+    const decided: string[] = [];
+    const settle = (p: Promise<void>, i: number) =>
+      p
+        .then(
+          () => 'ok',
+          (err: { code?: string }) => err.code ?? String(err),
+        )
+        .then((outcome) => {
+          decided[i] = outcome;
+          return outcome;
+        });
+    // Another attempt holds the row: everything sent now is in flight at once, as in a burst.
+    const holder = await t.services.db.connect();
+    const outcomes: Promise<string>[] = [];
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [payer.id]);
+      const pins = ['111222', '111223', '111224', '111225', '111226', '739104'];
+      for (const [i, pin] of pins.entries()) {
+        outcomes.push(settle(t.services.identity.checkPin(payer.id, pin), i));
+        for (let w = 0; (await waiting()) < i + 1; w++) {
+          // A right PIN decided by a plain read would not wait: it would already be 'ok'.
+          if (w > 300) throw new Error(`attempt ${i + 1} did not wait (${decided[i]})`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      expect(decided).toEqual([]);
+    } finally {
+      await holder.query('COMMIT');
+      holder.release();
+    }
+    // PostgreSQL does not promise the waiters' order, but every order is a serial one: the
+    // right PIN is accepted only if fewer than five wrong ones went before it (it then resets
+    // the count, and the wrong ones after it count again).
+    const results = await Promise.all(outcomes);
+    const wrong = results.slice(0, 5);
+    const count = (code: string) => wrong.filter((r) => r === code).length;
+    if (results[5] === 'ok') {
+      expect([count('pin_invalid'), count('pin_locked')]).toSatisfy(
+        ([invalid, locked]: number[]) =>
+          (invalid === 5 && locked === 0) || (invalid === 4 && locked === 1),
+      );
+    } else {
+      expect(results[5]).toBe('pin_locked');
+      expect([count('pin_invalid'), count('pin_locked')]).toEqual([4, 1]);
+    }
+  });
+
   it('opens no transaction and takes no row lock to check a PIN, even an argon2id one', async () => {
     const payer = await user({ pin: '739104' });
     const legacy = await argonHash('739104', { memoryCost: 19_456, timeCost: 2, parallelism: 1 });

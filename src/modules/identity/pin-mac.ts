@@ -61,6 +61,22 @@ export class PinKeyring {
     return `${PREFIX}${id}$${mac(key, userId, pin).toString('base64url')}`;
   }
 
+  /** Every key's stored form of `pin`, for comparing in the database whichever key a row names. */
+  sealAll(userId: string, pin: string): string[] {
+    return this.keys.map(
+      ({ id, key }) => `${PREFIX}${id}$${mac(key, userId, pin).toString('base64url')}`,
+    );
+  }
+
+  get ids(): string[] {
+    return this.keys.map((k) => k.id);
+  }
+
+  /** The id of the key a stored MAC names. */
+  static keyIdOf(stored: string): string | undefined {
+    return stored.split('$')[1];
+  }
+
   /**
    * Checks `pin` against a stored MAC in constant time. A MAC under a key that is no longer
    * configured is an operator error (the PIN cannot be checked), not a wrong guess.

@@ -88,6 +88,38 @@ let dummyHash: Promise<string> | undefined;
 // The failed count a wrong PIN makes, from the row's values before the UPDATE.
 const FAILED_NEXT = '(CASE WHEN pin_locked_until IS NULL THEN pin_failed_count ELSE 0 END + 1)';
 
+interface PinAttemptRow {
+  attempted: boolean;
+  ok: boolean | null;
+  pin_hash: string | null;
+  pin_failed_count: number;
+  pin_locked_until: Date | null;
+}
+
+/**
+ * One PIN attempt on a row stored as a MAC under a configured key and not locked: right
+ * ($2 holds the PIN's MAC under every key) resets the count, wrong counts it and the last
+ * allowed one locks. The UPDATE evaluates its conditions and SET on the row as it is once
+ * concurrent attempts have committed. Otherwise (no PIN, locked, argon2id, unknown key, or
+ * the row changed under the statement) the row is returned as the statement saw it.
+ */
+const PIN_ATTEMPT_SQL = `
+  WITH attempt AS (
+    UPDATE users SET
+      pin_failed_count = CASE WHEN pin_hash = ANY($2) OR ${FAILED_NEXT} >= $4 THEN 0
+                              ELSE ${FAILED_NEXT} END,
+      pin_locked_until = CASE WHEN pin_hash = ANY($2) OR ${FAILED_NEXT} < $4 THEN NULL
+                              ELSE $5::timestamptz END
+     WHERE id = $1 AND starts_with(pin_hash, 'hmac-sha256$')
+       AND split_part(pin_hash, '$', 2) = ANY($6)
+       AND (pin_locked_until IS NULL OR pin_locked_until <= $3)
+    RETURNING pin_hash = ANY($2) AS ok, pin_hash, pin_failed_count, pin_locked_until
+  )
+  SELECT true AS attempted, ok, pin_hash, pin_failed_count, pin_locked_until FROM attempt
+  UNION ALL
+  SELECT false, NULL, pin_hash, pin_failed_count, pin_locked_until FROM users
+   WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM attempt)`;
+
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
@@ -453,79 +485,118 @@ export class IdentityService {
   /**
    * Gate for moving money out of a wallet. Without a PIN set there is nothing to check.
    *
-   * The PIN is a MAC under a key outside the database (pin-mac.ts), so checking it takes
-   * microseconds, and no transaction or row lock is ever open while it is checked: the row is
-   * read, the PIN checked, and the outcome recorded by one conditional UPDATE that applies only
-   * if the row still has the PIN that was checked and is still unlocked. Concurrent wrong
-   * guesses therefore each count once and the lock engages after exactly `pinMaxTries`; a
-   * guess whose UPDATE finds the row changed (locked by another guess, PIN changed) looks again.
-   * A correct PIN with nothing to reset costs the one read. The lockout is always read from the
-   * database, never from a cache: it is what protects a six-digit PIN.
+   * Every attempt is decided and counted by one statement on the user's row: the MACs of the
+   * entered PIN (one per configured key, computed beforehand in microseconds) are compared
+   * with the stored one inside a conditional UPDATE that applies only while the row is
+   * unlocked. Attempts, right or wrong, are thus serialised on the row in arrival order, as
+   * if each had held the row lock, yet nothing is hashed while the lock is held and no
+   * transaction spans two statements: the lock engages after exactly `pinMaxTries` wrong
+   * PINs, and a right PIN that arrives after them is refused even when all were sent at
+   * once. (Deciding a right PIN from a plain read would let it slip in ahead of wrong guesses
+   * still in flight, so a burst of guesses would all be tried.) A right PIN costs this one
+   * statement, a small HOT update. PINs still stored as argon2id (before PIN MACs) are checked
+   * outside any transaction and their outcome recorded by a compare-and-set UPDATE.
+   * The lockout state is never cached: it is what protects a six-digit PIN.
    */
   async checkPin(userId: string, pin: string | undefined): Promise<void> {
+    if (pin === undefined) {
+      const row = await this.pinState(userId);
+      if (!row.pin_hash) return;
+      if (row.pin_locked_until && row.pin_locked_until > this.clock.now()) {
+        throw pinLocked(row.pin_locked_until);
+      }
+      throw new AppError('pin_invalid', 'this payment needs your PIN');
+    }
+    const candidates = this.pinKeys.sealAll(userId, pin);
     for (let attempt = 0; attempt < 20; attempt++) {
-      const { rows } = await this.db.query<{
-        pin_hash: string | null;
-        pin_failed_count: number;
-        pin_locked_until: Date | null;
-      }>({
-        // Prepared once per connection: this runs on every payment.
-        name: 'identity.pin-state',
-        text: 'SELECT pin_hash, pin_failed_count, pin_locked_until FROM users WHERE id = $1',
-        values: [userId],
+      const now = this.clock.now();
+      const until = new Date(now.getTime() + this.options.pinLockMinutes * 60_000);
+      const { rows } = await this.db.query<PinAttemptRow>({
+        name: 'identity.pin-attempt',
+        text: PIN_ATTEMPT_SQL,
+        values: [userId, candidates, now, this.options.pinMaxTries, until, this.pinKeys.ids],
       });
       const row = rows[0];
       if (!row) throw notFound('user');
-      if (!row.pin_hash) return;
-      const now = this.clock.now();
-      if (row.pin_locked_until && row.pin_locked_until > now) throw pinLocked(row.pin_locked_until);
-      if (pin === undefined) throw new AppError('pin_invalid', 'this payment needs your PIN');
-
-      let ok: boolean;
-      let upgrade: string | undefined;
-      if (PinKeyring.isMac(row.pin_hash)) {
-        const verdict = this.pinKeys.verify(row.pin_hash, userId, pin);
-        ok = verdict !== 'mismatch';
-        if (verdict === 'match_old_key') upgrade = this.pinKeys.seal(userId, pin);
-      } else {
-        // A PIN stored as argon2id before PIN MACs: slow once, then rewritten as a MAC.
-        ok = await argonVerify(row.pin_hash, pin);
-        if (ok) upgrade = this.pinKeys.seal(userId, pin);
+      if (row.attempted) {
+        if (row.ok) {
+          if (PinKeyring.keyIdOf(row.pin_hash!) !== this.pinKeys.currentId) {
+            // Rotation: right under an older key; from now on stored under the current one.
+            await this.db.query('UPDATE users SET pin_hash = $3 WHERE id = $1 AND pin_hash = $2', [
+              userId,
+              row.pin_hash,
+              this.pinKeys.seal(userId, pin),
+            ]);
+          }
+          return;
+        }
+        if (row.pin_locked_until) throw pinLocked(row.pin_locked_until);
+        throw wrongPin(this.options.pinMaxTries - row.pin_failed_count);
       }
-
-      if (ok) {
-        if (!upgrade && row.pin_failed_count === 0 && row.pin_locked_until === null) return;
-        const { rowCount } = await this.db.query(
-          `UPDATE users SET pin_failed_count = 0, pin_locked_until = NULL, pin_hash = $3
-            WHERE id = $1 AND pin_hash = $2 AND (pin_locked_until IS NULL OR pin_locked_until <= $4)`,
-          [userId, row.pin_hash, upgrade ?? row.pin_hash, now],
-        );
-        if (rowCount) return;
+      // Not attempted: no PIN, locked, stored as argon2id, under an unknown key, or the row
+      // changed between the statement's snapshot and its update (then simply try again).
+      if (!row.pin_hash) return;
+      if (row.pin_locked_until && row.pin_locked_until > now) throw pinLocked(row.pin_locked_until);
+      if (PinKeyring.isMac(row.pin_hash)) {
+        // Throws for a key that is not configured: that is never counted as a wrong guess.
+        this.pinKeys.verify(row.pin_hash, userId, pin);
         continue;
       }
-
-      // A lock that has run out starts the count again. The SET expressions read the row as it
-      // is when the UPDATE gets it, after any concurrent guess has committed.
-      const until = new Date(now.getTime() + this.options.pinLockMinutes * 60_000);
-      const { rows: after } = await this.db.query<{
-        pin_failed_count: number;
-        pin_locked_until: Date | null;
-      }>(
-        `UPDATE users SET
-           pin_failed_count = CASE WHEN ${FAILED_NEXT} >= $4 THEN 0 ELSE ${FAILED_NEXT} END,
-           pin_locked_until = CASE WHEN ${FAILED_NEXT} >= $4 THEN $5::timestamptz END
-         WHERE id = $1 AND pin_hash = $2 AND (pin_locked_until IS NULL OR pin_locked_until <= $3)
-         RETURNING pin_failed_count, pin_locked_until`,
-        [userId, row.pin_hash, now, this.options.pinMaxTries, until],
-      );
-      const recorded = after[0];
-      if (!recorded) continue;
-      if (recorded.pin_locked_until) throw pinLocked(recorded.pin_locked_until);
-      throw new AppError('pin_invalid', 'wrong PIN', {
-        triesLeft: this.options.pinMaxTries - recorded.pin_failed_count,
-      });
+      const outcome = await this.checkArgonPin(userId, pin, row, now, until);
+      if (outcome === 'ok') return;
+      if (outcome !== 'changed') throw outcome;
     }
     throw new Error('the PIN row kept changing while it was checked');
+  }
+
+  /** A PIN stored as argon2id: verified with no transaction open, then rewritten as a MAC. */
+  private async checkArgonPin(
+    userId: string,
+    pin: string,
+    seen: PinAttemptRow,
+    now: Date,
+    until: Date,
+  ): Promise<'ok' | 'changed' | AppError> {
+    if (await argonVerify(seen.pin_hash!, pin)) {
+      // Compare-and-set: right only if no attempt was counted since the read.
+      const { rowCount } = await this.db.query(
+        `UPDATE users SET pin_hash = $5, pin_failed_count = 0, pin_locked_until = NULL
+          WHERE id = $1 AND pin_hash = $2 AND pin_failed_count = $3
+            AND pin_locked_until IS NOT DISTINCT FROM $4`,
+        [
+          userId,
+          seen.pin_hash,
+          seen.pin_failed_count,
+          seen.pin_locked_until,
+          this.pinKeys.seal(userId, pin),
+        ],
+      );
+      return rowCount ? 'ok' : 'changed';
+    }
+    const { rows } = await this.db.query<{
+      pin_failed_count: number;
+      pin_locked_until: Date | null;
+    }>(
+      `UPDATE users SET
+         pin_failed_count = CASE WHEN ${FAILED_NEXT} >= $4 THEN 0 ELSE ${FAILED_NEXT} END,
+         pin_locked_until = CASE WHEN ${FAILED_NEXT} >= $4 THEN $5::timestamptz END
+        WHERE id = $1 AND pin_hash = $2 AND (pin_locked_until IS NULL OR pin_locked_until <= $3)
+        RETURNING pin_failed_count, pin_locked_until`,
+      [userId, seen.pin_hash, now, this.options.pinMaxTries, until],
+    );
+    const recorded = rows[0];
+    if (!recorded) return 'changed';
+    if (recorded.pin_locked_until) return pinLocked(recorded.pin_locked_until);
+    return wrongPin(this.options.pinMaxTries - recorded.pin_failed_count);
+  }
+
+  private async pinState(userId: string) {
+    const { rows } = await this.db.query<{
+      pin_hash: string | null;
+      pin_locked_until: Date | null;
+    }>('SELECT pin_hash, pin_locked_until FROM users WHERE id = $1', [userId]);
+    if (!rows[0]) throw notFound('user');
+    return rows[0];
   }
 
   async hasPin(userId: string): Promise<boolean> {
@@ -576,6 +647,10 @@ export class IdentityService {
     );
     return 'created';
   }
+}
+
+function wrongPin(triesLeft: number): AppError {
+  return new AppError('pin_invalid', 'wrong PIN', { triesLeft });
 }
 
 function pinLocked(until: Date): AppError {
