@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
+import pg from 'pg';
 import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
 import type { BusCache, CacheBus } from '../../platform/cache-bus.ts';
 import type { Clock } from '../../platform/clock.ts';
@@ -97,28 +98,56 @@ interface PinAttemptRow {
 }
 
 /**
- * One PIN attempt on a row stored as a MAC under a configured key and not locked: right
- * ($2 holds the PIN's MAC under every key) resets the count, wrong counts it and the last
- * allowed one locks. The UPDATE evaluates its conditions and SET on the row as it is once
- * concurrent attempts have committed. Otherwise (no PIN, locked, argon2id, unknown key, or
- * the row changed under the statement) the row is returned as the statement saw it.
+ * One PIN attempt, as one round trip: two statements in one simple-protocol message, which
+ * PostgreSQL runs as one transaction. The first waits for the user's PIN lock (an advisory
+ * lock: memory only, released at the end), so attempts on one user are decided one at a time
+ * in arrival order; the second, with a snapshot taken once the lock is held, sees every
+ * earlier attempt. Its UPDATE writes only when something changes: a wrong PIN counts (and the
+ * last allowed one locks), a right one resets a count or an expired lock. A right PIN with
+ * nothing to reset writes nothing, so it costs no WAL flush. The UPDATE applies only to a row
+ * stored as a MAC under a configured key and not locked; otherwise, and for a right PIN with
+ * nothing to reset, the row is returned as read (`attempted` false, `ok` compared there too).
+ * Values are inlined (the simple protocol has no parameters): a validated uuid, MACs and key
+ * ids of a fixed alphabet, a timestamp and integers, each escaped as a literal all the same.
  */
-const PIN_ATTEMPT_SQL = `
+function pinAttemptSql(
+  userId: string,
+  candidates: readonly string[],
+  keyIds: readonly string[],
+  now: Date,
+  maxTries: number,
+  until: Date,
+): string {
+  const id = `${escapeLiteral(userId)}::uuid`;
+  const macs = `ARRAY[${candidates.map(escapeLiteral).join(', ')}]::text[]`;
+  const kids = `ARRAY[${keyIds.map(escapeLiteral).join(', ')}]::text[]`;
+  const at = `${escapeLiteral(now.toISOString())}::timestamptz`;
+  const lockTo = `${escapeLiteral(until.toISOString())}::timestamptz`;
+  const max = String(Math.trunc(maxTries));
+  return `SELECT pg_advisory_xact_lock(hashtextextended(${escapeLiteral(userId)}, ${PIN_LOCK_SEED}));
   WITH attempt AS (
     UPDATE users SET
-      pin_failed_count = CASE WHEN pin_hash = ANY($2) OR ${FAILED_NEXT} >= $4 THEN 0
+      pin_failed_count = CASE WHEN pin_hash = ANY(${macs}) OR ${FAILED_NEXT} >= ${max} THEN 0
                               ELSE ${FAILED_NEXT} END,
-      pin_locked_until = CASE WHEN pin_hash = ANY($2) OR ${FAILED_NEXT} < $4 THEN NULL
-                              ELSE $5::timestamptz END
-     WHERE id = $1 AND starts_with(pin_hash, 'hmac-sha256$')
-       AND split_part(pin_hash, '$', 2) = ANY($6)
-       AND (pin_locked_until IS NULL OR pin_locked_until <= $3)
-    RETURNING pin_hash = ANY($2) AS ok, pin_hash, pin_failed_count, pin_locked_until
+      pin_locked_until = CASE WHEN pin_hash = ANY(${macs}) OR ${FAILED_NEXT} < ${max} THEN NULL
+                              ELSE ${lockTo} END
+     WHERE id = ${id} AND starts_with(pin_hash, 'hmac-sha256$')
+       AND split_part(pin_hash, '$', 2) = ANY(${kids})
+       AND (pin_locked_until IS NULL OR pin_locked_until <= ${at})
+       AND NOT (pin_hash = ANY(${macs}) AND pin_failed_count = 0 AND pin_locked_until IS NULL)
+    RETURNING pin_hash = ANY(${macs}) AS ok, pin_hash, pin_failed_count, pin_locked_until
   )
   SELECT true AS attempted, ok, pin_hash, pin_failed_count, pin_locked_until FROM attempt
   UNION ALL
-  SELECT false, NULL, pin_hash, pin_failed_count, pin_locked_until FROM users
-   WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM attempt)`;
+  SELECT false, pin_hash = ANY(${macs}), pin_hash, pin_failed_count, pin_locked_until FROM users
+   WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM attempt)`;
+}
+
+const { escapeLiteral } = pg;
+
+// Advisory-lock namespace of PIN attempts (hashtextextended seed); any constant, same everywhere.
+const PIN_LOCK_SEED = 8010;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -507,16 +536,15 @@ export class IdentityService {
       }
       throw new AppError('pin_invalid', 'this payment needs your PIN');
     }
+    if (!UUID.test(userId)) throw notFound('user');
     const candidates = this.pinKeys.sealAll(userId, pin);
     for (let attempt = 0; attempt < 20; attempt++) {
       const now = this.clock.now();
       const until = new Date(now.getTime() + this.options.pinLockMinutes * 60_000);
-      const { rows } = await this.db.query<PinAttemptRow>({
-        name: 'identity.pin-attempt',
-        text: PIN_ATTEMPT_SQL,
-        values: [userId, candidates, now, this.options.pinMaxTries, until, this.pinKeys.ids],
-      });
-      const row = rows[0];
+      const results = (await this.db.query(
+        pinAttemptSql(userId, candidates, this.pinKeys.ids, now, this.options.pinMaxTries, until),
+      )) as unknown as pg.QueryResult<PinAttemptRow>[];
+      const row = results[1]!.rows[0];
       if (!row) throw notFound('user');
       if (row.attempted) {
         if (row.ok) {
@@ -533,10 +561,21 @@ export class IdentityService {
         if (row.pin_locked_until) throw pinLocked(row.pin_locked_until);
         throw wrongPin(this.options.pinMaxTries - row.pin_failed_count);
       }
-      // Not attempted: no PIN, locked, stored as argon2id, under an unknown key, or the row
-      // changed between the statement's snapshot and its update (then simply try again).
+      // Not written: no PIN, locked, a right PIN with nothing to reset (decided here, under
+      // the lock), stored as argon2id, under an unknown key, or changed by a writer that does
+      // not take the PIN lock (setPin) between the snapshot and the update: then look again.
       if (!row.pin_hash) return;
       if (row.pin_locked_until && row.pin_locked_until > now) throw pinLocked(row.pin_locked_until);
+      if (row.ok && row.pin_failed_count === 0 && row.pin_locked_until === null) {
+        if (PinKeyring.keyIdOf(row.pin_hash) !== this.pinKeys.currentId) {
+          await this.db.query('UPDATE users SET pin_hash = $3 WHERE id = $1 AND pin_hash = $2', [
+            userId,
+            row.pin_hash,
+            this.pinKeys.seal(userId, pin),
+          ]);
+        }
+        return;
+      }
       if (PinKeyring.isMac(row.pin_hash)) {
         // Throws for a key that is not configured: that is never counted as a wrong guess.
         this.pinKeys.verify(row.pin_hash, userId, pin);
