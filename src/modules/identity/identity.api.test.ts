@@ -341,6 +341,30 @@ describe('PIN MACs', () => {
     expect(ha).not.toContain('739104');
   });
 
+  it('writes nothing for a right PIN with nothing to reset (no WAL flush per payment)', async () => {
+    const payer = await user({ pin: '739104' });
+    const version = async () =>
+      (
+        await t.services.db.query<{ v: string }>(
+          'SELECT xmin::text AS v FROM users WHERE id = $1',
+          [payer.id],
+        )
+      ).rows[0]!.v;
+    const before = await version();
+    await t.services.identity.checkPin(payer.id, '739104');
+    await t.services.identity.checkPin(payer.id, '739104');
+    expect(await version()).toBe(before);
+    await expect(t.services.identity.checkPin(payer.id, '280517')).rejects.toMatchObject({
+      code: 'pin_invalid',
+    });
+    const counted = await version();
+    expect(counted).not.toBe(before);
+    // The right PIN now has a count to reset: that one writes.
+    await t.services.identity.checkPin(payer.id, '739104');
+    expect(await version()).not.toBe(counted);
+    expect((await stored(payer.id)).pin_failed_count).toBe(0);
+  });
+
   it('upgrades an argon2id PIN to a MAC on the next correct entry, counting wrong ones', async () => {
     const payer = await user({ pin: '739104', balance: 10_000 });
     const payee = await user();
