@@ -441,7 +441,7 @@ describe('PIN MACs', () => {
     }
   });
 
-  it('opens no transaction and takes no row lock to check a PIN, even an argon2id one', async () => {
+  it('holds no transaction or row lock while hashing a PIN, even an argon2id one', async () => {
     const payer = await user({ pin: '739104' });
     const legacy = await argonHash('739104', { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
     await t.services.db.query('UPDATE users SET pin_hash = $2 WHERE id = $1', [payer.id, legacy]);
@@ -465,7 +465,7 @@ describe('PIN MACs', () => {
     }
     expect(sent.length).toBeGreaterThan(0);
     expect(sent.filter((q) => /^\s*BEGIN|FOR UPDATE/i.test(q))).toEqual([]);
-    // Read + count, read + upgrade, then one read for the MAC.
+    // Attempt + count, attempt + upgrade to a MAC, then one round trip for the MAC.
     expect(sent).toHaveLength(5);
   });
 

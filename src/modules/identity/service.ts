@@ -514,17 +514,15 @@ export class IdentityService {
   /**
    * Gate for moving money out of a wallet. Without a PIN set there is nothing to check.
    *
-   * Every attempt is decided and counted by one statement on the user's row: the MACs of the
-   * entered PIN (one per configured key, computed beforehand in microseconds) are compared
-   * with the stored one inside a conditional UPDATE that applies only while the row is
-   * unlocked. Attempts, right or wrong, are thus serialised on the row in arrival order, as
-   * if each had held the row lock, yet nothing is hashed while the lock is held and no
-   * transaction spans two statements: the lock engages after exactly `pinMaxTries` wrong
-   * PINs, and a right PIN that arrives after them is refused even when all were sent at
-   * once. (Deciding a right PIN from a plain read would let it slip in ahead of wrong guesses
-   * still in flight, so a burst of guesses would all be tried.) A right PIN costs this one
-   * statement, a small HOT update. PINs still stored as argon2id (before PIN MACs) are checked
-   * outside any transaction and their outcome recorded by a compare-and-set UPDATE.
+   * The entered PIN's MACs (one per configured key) are computed first, in microseconds and
+   * with nothing open in the database; then one round trip decides and records the attempt
+   * under the user's PIN advisory lock (`pinAttemptSql`). Attempts, right or wrong, are thus
+   * decided one at a time in arrival order: the lock engages after exactly `pinMaxTries` wrong
+   * PINs, and a right PIN that arrives after them is refused even when all were sent at once.
+   * (Deciding a right PIN from a plain read would let it slip in ahead of wrong guesses still
+   * in flight, so a burst of guesses would all be tried.) A right PIN with nothing to reset
+   * writes nothing. PINs still stored as argon2id (before PIN MACs) are verified with no
+   * transaction open and their outcome recorded by a compare-and-set UPDATE.
    * The lockout state is never cached: it is what protects a six-digit PIN.
    */
   async checkPin(userId: string, pin: string | undefined): Promise<void> {
