@@ -82,6 +82,26 @@ describe('caches across processes', () => {
     expect((await me(b, v)).statusCode).toBe(401);
   });
 
+  it('sees a device signed out remotely, and a nickname changed by hand', async () => {
+    const u = await api(a).user({ verified: false });
+    const phone = await api(a).call('POST', '/api/v1/auth/login', {
+      body: { phone: u.phone, password: 'correct horse' },
+    });
+    const onPhone = { ...u, auth: { authorization: `Bearer ${phone.json().token}` } };
+    expect((await me(b, onPhone)).statusCode).toBe(200);
+    const sessionId = (await b.services.identity.authenticate(phone.json().token as string))!
+      .sessionId;
+    const revoked = await api(a).call('DELETE', `/api/v1/me/sessions/${sessionId}`, { user: u });
+    expect(revoked.statusCode).toBe(204);
+    await b.services.cacheBus.sync();
+    expect((await me(b, onPhone)).statusCode).toBe(401);
+    expect((await me(b, u)).statusCode).toBe(200);
+
+    await a.services.db.query(`UPDATE users SET nickname = '新名字' WHERE id = $1`, [u.id]);
+    await b.services.cacheBus.sync();
+    expect((await b.services.identity.authenticate(u.token))?.nickname).toBe('新名字');
+  });
+
   it('sees a block and an unblock made in the other process', async () => {
     const x = await api(a).user();
     const y = await api(a).user();
