@@ -14,6 +14,13 @@ export interface Config {
   logLevel: string;
   /** Key for keyed hashes (ID numbers, tokens). Generated once into dataDir when not given. */
   secret: string;
+  /**
+   * Extra keys for payment-PIN MACs, newest (current) first; the key derived from `secret`
+   * (id "s0") always verifies too. See docs/architecture.md, Identity, for rotation.
+   */
+  pinKeys: { id: string; secret: string }[];
+  /** In-process caches of what every request reads; ttlMs 0 turns them off. */
+  cache: { maxEntries: number; ttlMs: number };
   ledger: {
     /** Most transfers one group-commit batch may carry. */
     maxBatchTransfers: number;
@@ -123,6 +130,26 @@ function loadOrCreateSecret(dataDir: string): string {
   return secret;
 }
 
+function pinKeys(raw: string | undefined): { id: string; secret: string }[] {
+  if (!raw?.trim()) return [];
+  const keys = raw.split(',').map((entry) => {
+    const at = entry.indexOf(':');
+    const id = entry.slice(0, at).trim();
+    const secret = entry.slice(at + 1).trim();
+    if (at < 0 || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+      throw new ConfigError('HEBAO_PIN_KEYS must be id:secret pairs separated by commas');
+    }
+    if (secret.length < 32) {
+      throw new ConfigError(`HEBAO_PIN_KEYS key "${id}" must be at least 32 characters`);
+    }
+    return { id, secret };
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) {
+    throw new ConfigError('HEBAO_PIN_KEYS names a key id twice');
+  }
+  return keys;
+}
+
 function timeZone(name: string): string {
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
@@ -162,6 +189,11 @@ export function loadConfig(env: Env = process.env): Config {
       .filter(Boolean),
     logLevel,
     secret,
+    pinKeys: pinKeys(env.HEBAO_PIN_KEYS),
+    cache: {
+      maxEntries: int(env, 'HEBAO_CACHE_MAX_ENTRIES', 50_000, 1, 10_000_000),
+      ttlMs: int(env, 'HEBAO_CACHE_TTL_MS', 60_000, 0, 3_600_000),
+    },
     ledger: {
       maxBatchTransfers: int(env, 'HEBAO_LEDGER_MAX_BATCH', 4000, 1, 100_000),
       maxInFlightBatches: int(env, 'HEBAO_LEDGER_IN_FLIGHT', 2, 1, 64),

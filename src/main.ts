@@ -11,7 +11,7 @@ async function main() {
     if (line && process.env.HEBAO_PG_LOG) console.error(`[postgres] ${line}`);
   });
   const applied = await migrate(database.db);
-  const services = createServices(config, database.db, systemClock);
+  const services = createServices(config, database.db, systemClock, { databaseUrl: database.url });
   await services.identity.promoteConfiguredAdmins();
   const app = await buildApp(config, services);
   app.log.info(

@@ -24,6 +24,7 @@ import {
   SandboxBankChannel,
   WalletService,
 } from './modules/wallet/index.ts';
+import { CacheBus, registerCacheMetrics } from './platform/cache-bus.ts';
 import type { Clock } from './platform/clock.ts';
 import { AppError } from './platform/errors.ts';
 import { IdempotencyStore } from './platform/idempotency.ts';
@@ -35,6 +36,8 @@ export interface Services {
   db: Db;
   clock: Clock;
   metrics: Metrics;
+  /** Invalidation of the in-process caches across processes; started with the background jobs. */
+  cacheBus: CacheBus;
   ledger: Ledger;
   identity: IdentityService;
   sms: SandboxSmsChannel;
@@ -56,8 +59,13 @@ export interface Services {
   family: FamilyService;
 }
 
-/** What a test may put in place of the real thing. */
-export interface ServiceOverrides {
+/** What the process gives its services beyond config, and what a test may replace. */
+export interface ServiceOptions {
+  /**
+   * Where the LISTEN connections go (cache invalidation, live notifications): DATABASE_URL,
+   * or the embedded PostgreSQL's URL that only `openDatabase` knows.
+   */
+  databaseUrl?: string;
   /** The payment pipeline's risk stage (allow-all until the risk engine lands). */
   risk?: RiskHook;
 }
@@ -66,9 +74,12 @@ export function createServices(
   config: Config,
   db: Db,
   clock: Clock,
-  overrides: ServiceOverrides = {},
+  overrides: ServiceOptions = {},
 ): Services {
   const metrics = createMetrics();
+  const databaseUrl = overrides.databaseUrl ?? config.databaseUrl;
+  const cacheBus = new CacheBus(databaseUrl, config.cache);
+  registerCacheMetrics(metrics.registry, cacheBus);
   const ledger = new Ledger(db, clock, config.ledger, metrics);
   const moderation = new ModerationService(db, clock, config.dataDir);
   const sms = new SandboxSmsChannel(clock);
@@ -78,6 +89,8 @@ export function createServices(
     sessionDays: 30,
     pinMaxTries: 5,
     pinLockMinutes: 180,
+    pinKeys: config.pinKeys,
+    cacheBus,
     screenNickname: async (nickname) => {
       await moderation.checkOrRefuse(nickname, 'nickname');
     },
@@ -85,8 +98,8 @@ export function createServices(
     smsSandboxCode: config.smsSandboxCode,
     loginThrottle: config.loginThrottle,
   });
-  const graph = new SocialGraph(db);
-  const notifications = new NotificationService(db, clock, config.databaseUrl);
+  const graph = new SocialGraph(db, cacheBus);
+  const notifications = new NotificationService(db, clock, databaseUrl);
   const social = createSocialServices(db, clock, {
     graph,
     identity,
@@ -94,6 +107,7 @@ export function createServices(
     moderate: (text, context, userId) => moderation.check(text, context, userId),
     secret: config.secret,
     dataDir: config.dataDir,
+    cacheBus,
   });
   const bank = new SandboxBankChannel(clock);
   const idempotency = new IdempotencyStore(db);
@@ -209,6 +223,7 @@ export function createServices(
     db,
     clock,
     metrics,
+    cacheBus,
     ledger,
     identity,
     sms,
@@ -248,6 +263,7 @@ export function startBackgroundJobs(
 ): () => Promise<void> {
   s.ledger.startExpirySweeper(onError);
   s.outbox.start(onError);
+  void s.cacheBus.start(onError).catch(onError);
   void s.notifications.startListening(onError).catch(onError);
   const timers = [
     setInterval(() => s.wallet.settlePendingWithdrawals().catch(onError), 2_000),
@@ -267,5 +283,6 @@ export function startBackgroundJobs(
     await s.outbox.stop();
     await s.ledger.stop();
     await s.notifications.stop();
+    await s.cacheBus.stop();
   };
 }

@@ -4,7 +4,7 @@ import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { checkCharacter } from '../../src/modules/identity/id-number.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { createServices, type ServiceOverrides, type Services } from '../../src/services.ts';
+import { createServices, type ServiceOptions, type Services } from '../../src/services.ts';
 import { testDatabaseUrl, testPool } from './db.ts';
 
 export interface TestApp {
@@ -21,7 +21,7 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  overrides: ServiceOverrides = {},
+  overrides: ServiceOptions = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     DATABASE_URL: testDatabaseUrl(),
@@ -58,7 +58,7 @@ export async function startTestApp(
  */
 export async function useTestApp(
   env: Record<string, string> = {},
-  overrides: ServiceOverrides = {},
+  overrides: ServiceOptions = {},
 ): Promise<TestApp> {
   const t = await startTestApp(env, overrides);
   afterEach(async () => {

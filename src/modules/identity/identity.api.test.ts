@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { hash as argonHash } from '@node-rs/argon2';
+import pg from 'pg';
+import { describe, expect, it, vi } from 'vitest';
 import {
   api,
   freshIdNumber,
@@ -7,7 +9,10 @@ import {
   useTestApp,
 } from '../../../test/support/app.ts';
 import { newId } from '../../platform/ids.ts';
+import { IdentityService } from './service.ts';
+import { SandboxSmsChannel } from './sms-channel.ts';
 
+const original = pg.Client.prototype.query;
 const t = await useTestApp({ HEBAO_ADMIN_PHONES: '13000000999' });
 const { call, user } = api(t);
 
@@ -286,6 +291,213 @@ describe('payment PIN', () => {
       body: { to: { userId: payee.id }, amount: 100, pin: '739104' },
     });
     expect(later.statusCode).toBe(201);
+  });
+});
+
+describe('PIN MACs', () => {
+  const transfer = (payer: Awaited<ReturnType<typeof user>>, to: string, pin: string) =>
+    call('POST', '/api/v1/transfers', {
+      user: payer,
+      body: { to: { userId: to }, amount: 100, pin },
+    });
+  const stored = async (id: string) =>
+    (
+      await t.services.db.query<{ pin_hash: string; pin_failed_count: number }>(
+        'SELECT pin_hash, pin_failed_count FROM users WHERE id = $1',
+        [id],
+      )
+    ).rows[0]!;
+
+  it('keeps the lock until the full 180 minutes, even against the right PIN', async () => {
+    const payer = await user({ pin: '739104', balance: 10_000 });
+    const payee = await user();
+    for (const pin of ['111222', '111223', '111224', '111225']) {
+      expect((await transfer(payer, payee.id, pin)).json()).toMatchObject({
+        code: 'pin_invalid',
+      });
+    }
+    const fifth = await transfer(payer, payee.id, '111226');
+    expect(fifth.statusCode).toBe(423);
+    const lockedUntil = Date.parse(fifth.json().lockedUntil as string);
+    expect(lockedUntil - t.clock.now().getTime()).toBe(180 * 60_000);
+
+    t.clock.advance(180 * 60_000 - 1000);
+    const stillLocked = await transfer(payer, payee.id, '739104');
+    expect(stillLocked.statusCode).toBe(423);
+    expect(stillLocked.json().code).toBe('pin_locked');
+    expect(await api(t).balance(payer)).toBe(10_000);
+
+    t.clock.advance(2000);
+    expect((await transfer(payer, payee.id, '739104')).statusCode).toBe(201);
+    // A lock that ran out starts the count again: one wrong PIN leaves four tries.
+    expect((await transfer(payer, payee.id, '111222')).json().triesLeft).toBe(4);
+  });
+
+  it('stores a keyed MAC that names its key, different for two users with one PIN', async () => {
+    const a = await user({ pin: '739104' });
+    const b = await user({ pin: '739104' });
+    const [ha, hb] = [(await stored(a.id)).pin_hash, (await stored(b.id)).pin_hash];
+    expect(ha).toMatch(/^hmac-sha256\$s0\$[A-Za-z0-9_-]{43}$/);
+    expect(hb).not.toBe(ha);
+    expect(ha).not.toContain('739104');
+  });
+
+  it('writes nothing for a right PIN with nothing to reset (no WAL flush per payment)', async () => {
+    const payer = await user({ pin: '739104' });
+    const version = async () =>
+      (
+        await t.services.db.query<{ v: string }>(
+          'SELECT xmin::text AS v FROM users WHERE id = $1',
+          [payer.id],
+        )
+      ).rows[0]!.v;
+    const before = await version();
+    await t.services.identity.checkPin(payer.id, '739104');
+    await t.services.identity.checkPin(payer.id, '739104');
+    expect(await version()).toBe(before);
+    await expect(t.services.identity.checkPin(payer.id, '280517')).rejects.toMatchObject({
+      code: 'pin_invalid',
+    });
+    const counted = await version();
+    expect(counted).not.toBe(before);
+    // The right PIN now has a count to reset: that one writes.
+    await t.services.identity.checkPin(payer.id, '739104');
+    expect(await version()).not.toBe(counted);
+    expect((await stored(payer.id)).pin_failed_count).toBe(0);
+  });
+
+  it('upgrades an argon2id PIN to a MAC on the next correct entry, counting wrong ones', async () => {
+    const payer = await user({ pin: '739104', balance: 10_000 });
+    const payee = await user();
+    const legacy = await argonHash('739104', { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    await t.services.db.query('UPDATE users SET pin_hash = $2 WHERE id = $1', [payer.id, legacy]);
+
+    const wrong = await transfer(payer, payee.id, '280517');
+    expect(wrong.json()).toMatchObject({ code: 'pin_invalid', triesLeft: 4 });
+    expect(await stored(payer.id)).toMatchObject({ pin_hash: legacy, pin_failed_count: 1 });
+
+    expect((await transfer(payer, payee.id, '739104')).statusCode).toBe(201);
+    const after = await stored(payer.id);
+    expect(after.pin_hash).toMatch(/^hmac-sha256\$s0\$/);
+    expect(after.pin_failed_count).toBe(0);
+    expect((await transfer(payer, payee.id, '739104')).statusCode).toBe(201);
+    expect((await transfer(payer, payee.id, '280517')).json().code).toBe('pin_invalid');
+  });
+
+  it('decides a right PIN in its turn on the row, not ahead of wrong ones in flight', async () => {
+    const payer = await user({ pin: '739104' });
+    const waiting = async () =>
+      (
+        await t.services.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND query LIKE '%WITH attempt AS%'`,
+        )
+      ).rows[0]!.n;
+    const decided: string[] = [];
+    const settle = (p: Promise<void>, i: number) =>
+      p
+        .then(
+          () => 'ok',
+          (err: { code?: string }) => err.code ?? String(err),
+        )
+        .then((outcome) => {
+          decided[i] = outcome;
+          return outcome;
+        });
+    // Another attempt holds the row: everything sent now is in flight at once, as in a burst.
+    const holder = await t.services.db.connect();
+    const outcomes: Promise<string>[] = [];
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [payer.id]);
+      const pins = ['111222', '111223', '111224', '111225', '111226', '739104'];
+      for (const [i, pin] of pins.entries()) {
+        outcomes.push(settle(t.services.identity.checkPin(payer.id, pin), i));
+        for (let w = 0; (await waiting()) < i + 1; w++) {
+          // A right PIN decided by a plain read would not wait: it would already be 'ok'.
+          if (w > 300) throw new Error(`attempt ${i + 1} did not wait (${decided[i]})`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      expect(decided).toEqual([]);
+    } finally {
+      await holder.query('COMMIT');
+      holder.release();
+    }
+    // PostgreSQL does not promise the waiters' order, but every order is a serial one: the
+    // right PIN is accepted only if fewer than five wrong ones went before it (it then resets
+    // the count, and the wrong ones after it count again).
+    const results = await Promise.all(outcomes);
+    const wrong = results.slice(0, 5);
+    const count = (code: string) => wrong.filter((r) => r === code).length;
+    if (results[5] === 'ok') {
+      expect([count('pin_invalid'), count('pin_locked')]).toSatisfy(
+        ([invalid, locked]: number[]) =>
+          (invalid === 5 && locked === 0) || (invalid === 4 && locked === 1),
+      );
+    } else {
+      expect(results[5]).toBe('pin_locked');
+      expect([count('pin_invalid'), count('pin_locked')]).toEqual([4, 1]);
+    }
+  });
+
+  it('holds no transaction or row lock while hashing a PIN, even an argon2id one', async () => {
+    const payer = await user({ pin: '739104' });
+    const legacy = await argonHash('739104', { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    await t.services.db.query('UPDATE users SET pin_hash = $2 WHERE id = $1', [payer.id, legacy]);
+    const sent: string[] = [];
+    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const q = args[0] as string | { text: string };
+      sent.push(typeof q === 'string' ? q : q.text);
+      return original.apply(this, args as never);
+    } as never);
+    try {
+      await expect(t.services.identity.checkPin(payer.id, '111222')).rejects.toMatchObject({
+        code: 'pin_invalid',
+      });
+      await t.services.identity.checkPin(payer.id, '739104');
+      await t.services.identity.checkPin(payer.id, '739104');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.filter((q) => /^\s*BEGIN|FOR UPDATE/i.test(q))).toEqual([]);
+    // Attempt + count, attempt + upgrade to a MAC, then one round trip for the MAC.
+    expect(sent).toHaveLength(5);
+  });
+
+  it('rotates keys: an old key still verifies and is replaced by the current one', async () => {
+    const payer = await user({ pin: '739104' });
+    const options = {
+      secret: t.config.secret,
+      adminPhones: [],
+      sessionDays: 30,
+      pinMaxTries: 5,
+      pinLockMinutes: 180,
+      sms: new SandboxSmsChannel(t.clock),
+      loginThrottle: { freeTries: 5, baseDelaySeconds: 30, maxDelaySeconds: 3600 },
+    };
+    const rotated = new IdentityService(t.services.db, t.clock, {
+      ...options,
+      pinKeys: [{ id: 'k2', secret: 'a new key of at least thirty-two characters' }],
+    });
+    await expect(rotated.checkPin(payer.id, '280517')).rejects.toMatchObject({
+      code: 'pin_invalid',
+    });
+    expect((await stored(payer.id)).pin_hash).toMatch(/^hmac-sha256\$s0\$/);
+    await rotated.checkPin(payer.id, '739104');
+    expect((await stored(payer.id)).pin_hash).toMatch(/^hmac-sha256\$k2\$/);
+    await rotated.checkPin(payer.id, '739104');
+    // A process without the new key cannot check the PIN, and says so instead of counting a miss.
+    const old = new IdentityService(t.services.db, t.clock, options);
+    await expect(old.checkPin(payer.id, '739104')).rejects.toThrow(
+      /PIN key "k2" is not configured/,
+    );
+    expect((await stored(payer.id)).pin_failed_count).toBe(0);
   });
 });
 

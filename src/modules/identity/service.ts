@@ -1,6 +1,8 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
+import pg from 'pg';
 import { type Db, inTransaction, type Queryable, type Tx } from '../../db/pool.ts';
+import type { BusCache, CacheBus } from '../../platform/cache-bus.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, conflict, invalid, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -13,6 +15,7 @@ import {
 import { weakPasswordReason } from './password-rules.ts';
 import { maskPhone, normalizePhone } from './phone.ts';
 import { type CodePurpose, PhoneCodes } from './phone-codes.ts';
+import { PinKeyring, pinKeyring } from './pin-mac.ts';
 import { weakPinReason } from './pin-rules.ts';
 import type { SmsChannel } from './sms-channel.ts';
 
@@ -22,6 +25,10 @@ export interface IdentityOptions {
   sessionDays: number;
   pinMaxTries: number;
   pinLockMinutes: number;
+  /** Keys for PIN MACs besides the one derived from `secret`, current first (HEBAO_PIN_KEYS). */
+  pinKeys?: { id: string; secret: string }[];
+  /** Invalidation across processes for the session cache; without it nothing is cached. */
+  cacheBus?: CacheBus;
   /** Text moderation for nicknames (wired in services.ts); throws 422 content_rejected. */
   screenNickname?: (nickname: string) => Promise<void>;
   /** Where phone codes go; `smsSandboxCode` fixes the code (tests, demos). */
@@ -53,6 +60,13 @@ export interface UserRow {
   created_at: Date;
 }
 
+/** A live session as cached: the caller, and what decides whether the session still holds. */
+interface CachedSession {
+  user: AuthUser;
+  expiresAt: Date;
+  lastSeenAt: Date;
+}
+
 export interface PublicUser {
   id: string;
   phone: string;
@@ -82,9 +96,73 @@ export interface SessionInfo {
 const USER_COLUMNS =
   "id, phone, nickname, role, verified_at, phone_verified_at, real_name_masked, id_number_masked, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, gender, pin_hash, created_at";
 
-// argon2id, OWASP's second recommended setting (19 MiB, 2 passes): ~30 ms here.
+// argon2id, OWASP's second recommended setting (19 MiB, 2 passes): ~30 ms here. For passwords
+// (and PINs stored before PIN MACs, until their next correct entry).
 const ARGON = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 let dummyHash: Promise<string> | undefined;
+
+// The failed count a wrong PIN makes, from the row's values before the UPDATE.
+const FAILED_NEXT = '(CASE WHEN pin_locked_until IS NULL THEN pin_failed_count ELSE 0 END + 1)';
+
+interface PinAttemptRow {
+  attempted: boolean;
+  ok: boolean | null;
+  pin_hash: string | null;
+  pin_failed_count: number;
+  pin_locked_until: Date | null;
+}
+
+/**
+ * One PIN attempt, as one round trip: two statements in one simple-protocol message, which
+ * PostgreSQL runs as one transaction. The first waits for the user's PIN lock (an advisory
+ * lock: memory only, released at the end), so attempts on one user are decided one at a time
+ * in arrival order; the second, with a snapshot taken once the lock is held, sees every
+ * earlier attempt. Its UPDATE writes only when something changes: a wrong PIN counts (and the
+ * last allowed one locks), a right one resets a count or an expired lock. A right PIN with
+ * nothing to reset writes nothing, so it costs no WAL flush. The UPDATE applies only to a row
+ * stored as a MAC under a configured key and not locked; otherwise, and for a right PIN with
+ * nothing to reset, the row is returned as read (`attempted` false, `ok` compared there too).
+ * Values are inlined (the simple protocol has no parameters): a validated uuid, MACs and key
+ * ids of a fixed alphabet, a timestamp and integers, each escaped as a literal all the same.
+ */
+function pinAttemptSql(
+  userId: string,
+  candidates: readonly string[],
+  keyIds: readonly string[],
+  now: Date,
+  maxTries: number,
+  until: Date,
+): string {
+  const id = `${escapeLiteral(userId)}::uuid`;
+  const macs = `ARRAY[${candidates.map(escapeLiteral).join(', ')}]::text[]`;
+  const kids = `ARRAY[${keyIds.map(escapeLiteral).join(', ')}]::text[]`;
+  const at = `${escapeLiteral(now.toISOString())}::timestamptz`;
+  const lockTo = `${escapeLiteral(until.toISOString())}::timestamptz`;
+  const max = String(Math.trunc(maxTries));
+  return `SELECT pg_advisory_xact_lock(hashtextextended(${escapeLiteral(userId)}, ${PIN_LOCK_SEED}));
+  WITH attempt AS (
+    UPDATE users SET
+      pin_failed_count = CASE WHEN pin_hash = ANY(${macs}) OR ${FAILED_NEXT} >= ${max} THEN 0
+                              ELSE ${FAILED_NEXT} END,
+      pin_locked_until = CASE WHEN pin_hash = ANY(${macs}) OR ${FAILED_NEXT} < ${max} THEN NULL
+                              ELSE ${lockTo} END
+     WHERE id = ${id} AND starts_with(pin_hash, 'hmac-sha256$')
+       AND split_part(pin_hash, '$', 2) = ANY(${kids})
+       AND (pin_locked_until IS NULL OR pin_locked_until <= ${at})
+       AND NOT (pin_hash = ANY(${macs}) AND pin_failed_count = 0 AND pin_locked_until IS NULL)
+    RETURNING pin_hash = ANY(${macs}) AS ok, pin_hash, pin_failed_count, pin_locked_until
+  )
+  SELECT true AS attempted, ok, pin_hash, pin_failed_count, pin_locked_until FROM attempt
+  UNION ALL
+  SELECT false, pin_hash = ANY(${macs}), pin_hash, pin_failed_count, pin_locked_until FROM users
+   WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM attempt)`;
+}
+
+const { escapeLiteral } = pg;
+
+// Advisory-lock namespace of PIN attempts (hashtextextended seed); any constant, same everywhere.
+const PIN_LOCK_SEED = 8010;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -115,6 +193,9 @@ function refuseWeakPassword(password: string, phone: string, field: string): voi
 export class IdentityService {
   private readonly codes: PhoneCodes;
   private readonly adminPhones: Set<string>;
+  private readonly pinKeys: PinKeyring;
+  /** SHA-256 of a session token (base64url) → the live session; evicted by session and user. */
+  private readonly sessionCache: BusCache<CachedSession | undefined> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -128,6 +209,16 @@ export class IdentityService {
     this.adminPhones = new Set(
       options.adminPhones.map(normalizePhone).filter((p): p is string => !!p),
     );
+    this.pinKeys = pinKeyring(options.secret, options.pinKeys);
+    const bus = options.cacheBus;
+    if (bus) {
+      const cache = bus.cache<CachedSession | undefined>('sessions', (s) =>
+        s ? [`s:${s.user.sessionId}`, `u:${s.user.id}`] : [],
+      );
+      bus.on('session', (id) => cache.evictTag(`s:${id}`));
+      bus.on('user', (id) => cache.evictTag(`u:${id}`));
+      this.sessionCache = cache;
+    }
   }
 
   /** Keyed hash of an ID number or device id: equal inputs match, the input cannot be read back. */
@@ -221,39 +312,77 @@ export class IdentityService {
     return token;
   }
 
-  /** The user behind a bearer token or session cookie, or undefined if it is not a live session. */
+  /**
+   * The user behind a bearer token or session cookie, or undefined if it is not a live session
+   * (unknown, expired, signed out, or its user banned). Served from the session cache when it
+   * is on: every change that could end a session or alter what it carries evicts it in every
+   * process (src/platform/cache-bus.ts); only expiry is checked here, against the clock.
+   */
   async authenticate(token: string): Promise<AuthUser | undefined> {
     if (token.length < 20 || token.length > 100) return undefined;
+    const tokenHash = sha256(token);
+    const session = this.sessionCache
+      ? await this.sessionCache.get(
+          tokenHash.toString('base64url'),
+          () => this.loadSession(tokenHash),
+          // Unknown tokens are not cached: anyone could fill the cache with them.
+          (s) => s !== undefined,
+        )
+      : await this.loadSession(tokenHash);
+    const now = this.clock.now();
+    if (!session || session.expiresAt <= now) return undefined;
+    // Touch last_seen at most once a minute: it is for the devices list, not for security.
+    if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
+      session.lastSeenAt = now;
+      await this.db.query('UPDATE sessions SET last_seen_at = $2 WHERE id = $1', [
+        session.user.sessionId,
+        now,
+      ]);
+    }
+    return { ...session.user };
+  }
+
+  private async loadSession(tokenHash: Buffer): Promise<CachedSession | undefined> {
+    const now = this.clock.now();
     const { rows } = await this.db.query<{
       session_id: string;
       id: string;
       nickname: string;
       role: 'user' | 'admin';
       verified: boolean;
+      expires_at: Date;
       last_seen_at: Date;
-    }>(
-      `SELECT s.id AS session_id, u.id, u.nickname, u.role, u.verified_at IS NOT NULL AS verified,
-              s.last_seen_at
+    }>({
+      name: 'identity.session',
+      text: `SELECT s.id AS session_id, u.id, u.nickname, u.role, u.verified_at IS NOT NULL AS verified,
+              s.expires_at, s.last_seen_at
          FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2`,
-      [sha256(token), this.clock.now()],
-    );
+        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
+          AND NOT EXISTS (SELECT 1 FROM bans b WHERE b.kind = 'user' AND b.subject = u.id::text
+                            AND (b.expires_at IS NULL OR b.expires_at > $2))`,
+      values: [tokenHash, now],
+    });
     const row = rows[0];
     if (!row) return undefined;
-    // Touch last_seen at most once a minute: it is for the devices list, not for security.
-    if (this.clock.now().getTime() - row.last_seen_at.getTime() > 60_000) {
-      await this.db.query('UPDATE sessions SET last_seen_at = $2 WHERE id = $1', [
-        row.session_id,
-        this.clock.now(),
-      ]);
-    }
     return {
-      id: row.id,
-      nickname: row.nickname,
-      role: row.role,
-      verified: row.verified,
-      sessionId: row.session_id,
+      user: {
+        id: row.id,
+        nickname: row.nickname,
+        role: row.role,
+        verified: row.verified,
+        sessionId: row.session_id,
+      },
+      expiresAt: row.expires_at,
+      lastSeenAt: row.last_seen_at,
     };
+  }
+
+  /**
+   * After a change to sessions or users has committed: evicts here at once (the trigger's
+   * NOTIFY reaches the other processes, and this one again, a moment later).
+   */
+  private forget(topic: 'session' | 'user', id: string): void {
+    this.options.cacheBus?.evict(topic, id);
   }
 
   async logout(sessionId: string): Promise<void> {
@@ -261,6 +390,7 @@ export class IdentityService {
       'UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL',
       [sessionId, this.clock.now()],
     );
+    this.forget('session', sessionId);
   }
 
   async logoutEverywhere(userId: string): Promise<void> {
@@ -268,6 +398,7 @@ export class IdentityService {
       'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
       [userId, this.clock.now()],
     );
+    this.forget('user', userId);
   }
 
   async sessions(user: AuthUser): Promise<SessionInfo[]> {
@@ -301,6 +432,7 @@ export class IdentityService {
       [sessionId, userId, this.clock.now()],
     );
     if (rowCount === 0) throw notFound('session');
+    this.forget('session', sessionId);
   }
 
   async user(id: string): Promise<UserRow | undefined> {
@@ -362,7 +494,7 @@ export class IdentityService {
     }
     const idHash = this.keyedHash('id', parsed.normalized);
     await this.assertNotBanned('identity', idHash.toString('hex'));
-    return inTransaction(this.db, async (tx) => {
+    const me = await inTransaction(this.db, async (tx) => {
       const { rows } = await tx.query<UserRow>(
         `SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`,
         [userId],
@@ -398,6 +530,9 @@ export class IdentityService {
         throw err;
       }
     });
+    // The caller's sessions carry `verified`: the next request must see it.
+    this.forget('user', userId);
+    return me;
   }
 
   async setPin(userId: string, pin: string, currentPin: string | undefined): Promise<void> {
@@ -416,79 +551,133 @@ export class IdentityService {
     }
     await this.db.query('UPDATE users SET pin_hash = $2 WHERE id = $1', [
       userId,
-      await argonHash(pin, ARGON),
+      this.pinKeys.seal(userId, pin),
     ]);
   }
 
   /**
    * Gate for moving money out of a wallet. Without a PIN set there is nothing to check.
-   * The user row is locked while the PIN is verified, so concurrent guesses are counted one
-   * by one and the lock engages after exactly `pinMaxTries` wrong ones.
+   *
+   * The entered PIN's MACs (one per configured key) are computed first, in microseconds and
+   * with nothing open in the database; then one round trip decides and records the attempt
+   * under the user's PIN advisory lock (`pinAttemptSql`). Attempts, right or wrong, are thus
+   * decided one at a time in arrival order: the lock engages after exactly `pinMaxTries` wrong
+   * PINs, and a right PIN that arrives after them is refused even when all were sent at once.
+   * (Deciding a right PIN from a plain read would let it slip in ahead of wrong guesses still
+   * in flight, so a burst of guesses would all be tried.) A right PIN with nothing to reset
+   * writes nothing. PINs still stored as argon2id (before PIN MACs) are verified with no
+   * transaction open and their outcome recorded by a compare-and-set UPDATE.
+   * The lockout state is never cached: it is what protects a six-digit PIN.
    */
   async checkPin(userId: string, pin: string | undefined): Promise<void> {
-    // Most users without a PIN pay often: skip the locking transaction for them.
-    const { rows: peek } = await this.db.query<{ has_pin: boolean }>(
-      'SELECT pin_hash IS NOT NULL AS has_pin FROM users WHERE id = $1',
-      [userId],
-    );
-    if (peek[0] && !peek[0].has_pin) return;
-    const outcome = await inTransaction(this.db, async (tx) => {
-      const { rows } = await tx.query<{
-        pin_hash: string | null;
-        pin_failed_count: number;
-        pin_locked_until: Date | null;
-      }>(
-        'SELECT pin_hash, pin_failed_count, pin_locked_until FROM users WHERE id = $1 FOR UPDATE',
-        [userId],
-      );
-      const row = rows[0];
-      if (!row) return { error: notFound('user') };
-      if (!row.pin_hash) return {};
+    if (pin === undefined) {
+      const row = await this.pinState(userId);
+      if (!row.pin_hash) return;
+      if (row.pin_locked_until && row.pin_locked_until > this.clock.now()) {
+        throw pinLocked(row.pin_locked_until);
+      }
+      throw new AppError('pin_invalid', 'this payment needs your PIN');
+    }
+    if (!UUID.test(userId)) throw notFound('user');
+    const candidates = this.pinKeys.sealAll(userId, pin);
+    for (let attempt = 0; attempt < 20; attempt++) {
       const now = this.clock.now();
-      if (row.pin_locked_until && row.pin_locked_until > now) {
-        return {
-          error: new AppError('pin_locked', 'too many wrong PINs; payments are locked', {
-            lockedUntil: row.pin_locked_until.toISOString(),
-          }),
-        };
-      }
-      if (pin === undefined)
-        return { error: new AppError('pin_invalid', 'this payment needs your PIN') };
-      if (await argonVerify(row.pin_hash, pin)) {
-        if (row.pin_failed_count > 0 || row.pin_locked_until) {
-          await tx.query(
-            'UPDATE users SET pin_failed_count = 0, pin_locked_until = NULL WHERE id = $1',
-            [userId],
-          );
+      const until = new Date(now.getTime() + this.options.pinLockMinutes * 60_000);
+      const results = (await this.db.query(
+        pinAttemptSql(userId, candidates, this.pinKeys.ids, now, this.options.pinMaxTries, until),
+      )) as unknown as pg.QueryResult<PinAttemptRow>[];
+      const row = results[1]!.rows[0];
+      if (!row) throw notFound('user');
+      if (row.attempted) {
+        if (row.ok) {
+          if (PinKeyring.keyIdOf(row.pin_hash!) !== this.pinKeys.currentId) {
+            // Rotation: right under an older key; from now on stored under the current one.
+            await this.db.query('UPDATE users SET pin_hash = $3 WHERE id = $1 AND pin_hash = $2', [
+              userId,
+              row.pin_hash,
+              this.pinKeys.seal(userId, pin),
+            ]);
+          }
+          return;
         }
-        return {};
+        if (row.pin_locked_until) throw pinLocked(row.pin_locked_until);
+        throw wrongPin(this.options.pinMaxTries - row.pin_failed_count);
       }
-      // A lock that has run out starts the count again.
-      const failed = (row.pin_locked_until ? 0 : row.pin_failed_count) + 1;
-      if (failed >= this.options.pinMaxTries) {
-        const until = new Date(now.getTime() + this.options.pinLockMinutes * 60_000);
-        await tx.query(
-          'UPDATE users SET pin_failed_count = 0, pin_locked_until = $2 WHERE id = $1',
-          [userId, until],
-        );
-        return {
-          error: new AppError('pin_locked', 'too many wrong PINs; payments are locked', {
-            lockedUntil: until.toISOString(),
-          }),
-        };
+      // Not written: no PIN, locked, a right PIN with nothing to reset (decided here, under
+      // the lock), stored as argon2id, under an unknown key, or changed by a writer that does
+      // not take the PIN lock (setPin) between the snapshot and the update: then look again.
+      if (!row.pin_hash) return;
+      if (row.pin_locked_until && row.pin_locked_until > now) throw pinLocked(row.pin_locked_until);
+      if (row.ok && row.pin_failed_count === 0 && row.pin_locked_until === null) {
+        if (PinKeyring.keyIdOf(row.pin_hash) !== this.pinKeys.currentId) {
+          await this.db.query('UPDATE users SET pin_hash = $3 WHERE id = $1 AND pin_hash = $2', [
+            userId,
+            row.pin_hash,
+            this.pinKeys.seal(userId, pin),
+          ]);
+        }
+        return;
       }
-      await tx.query(
-        'UPDATE users SET pin_failed_count = $2, pin_locked_until = NULL WHERE id = $1',
-        [userId, failed],
+      if (PinKeyring.isMac(row.pin_hash)) {
+        // Throws for a key that is not configured: that is never counted as a wrong guess.
+        this.pinKeys.verify(row.pin_hash, userId, pin);
+        continue;
+      }
+      const outcome = await this.checkArgonPin(userId, pin, row, now, until);
+      if (outcome === 'ok') return;
+      if (outcome !== 'changed') throw outcome;
+    }
+    throw new Error('the PIN row kept changing while it was checked');
+  }
+
+  /** A PIN stored as argon2id: verified with no transaction open, then rewritten as a MAC. */
+  private async checkArgonPin(
+    userId: string,
+    pin: string,
+    seen: PinAttemptRow,
+    now: Date,
+    until: Date,
+  ): Promise<'ok' | 'changed' | AppError> {
+    if (await argonVerify(seen.pin_hash!, pin)) {
+      // Compare-and-set: right only if no attempt was counted since the read.
+      const { rowCount } = await this.db.query(
+        `UPDATE users SET pin_hash = $5, pin_failed_count = 0, pin_locked_until = NULL
+          WHERE id = $1 AND pin_hash = $2 AND pin_failed_count = $3
+            AND pin_locked_until IS NOT DISTINCT FROM $4`,
+        [
+          userId,
+          seen.pin_hash,
+          seen.pin_failed_count,
+          seen.pin_locked_until,
+          this.pinKeys.seal(userId, pin),
+        ],
       );
-      return {
-        error: new AppError('pin_invalid', 'wrong PIN', {
-          triesLeft: this.options.pinMaxTries - failed,
-        }),
-      };
-    });
-    // The count must commit even though the request fails, so the error leaves after COMMIT.
-    if (outcome.error) throw outcome.error;
+      return rowCount ? 'ok' : 'changed';
+    }
+    const { rows } = await this.db.query<{
+      pin_failed_count: number;
+      pin_locked_until: Date | null;
+    }>(
+      `UPDATE users SET
+         pin_failed_count = CASE WHEN ${FAILED_NEXT} >= $4 THEN 0 ELSE ${FAILED_NEXT} END,
+         pin_locked_until = CASE WHEN ${FAILED_NEXT} >= $4 THEN $5::timestamptz END
+        WHERE id = $1 AND pin_hash = $2 AND (pin_locked_until IS NULL OR pin_locked_until <= $3)
+        RETURNING pin_failed_count, pin_locked_until`,
+      [userId, seen.pin_hash, now, this.options.pinMaxTries, until],
+    );
+    const recorded = rows[0];
+    if (!recorded) return 'changed';
+    if (recorded.pin_locked_until) return pinLocked(recorded.pin_locked_until);
+    return wrongPin(this.options.pinMaxTries - recorded.pin_failed_count);
+  }
+
+  private async pinState(userId: string) {
+    const { rows } = await this.db.query<{
+      pin_hash: string | null;
+      pin_locked_until: Date | null;
+    }>('SELECT pin_hash, pin_locked_until FROM users WHERE id = $1', [userId]);
+    if (!rows[0]) throw notFound('user');
+    return rows[0];
   }
 
   async hasPin(userId: string): Promise<boolean> {
@@ -539,6 +728,7 @@ export class IdentityService {
     if (!phone) throw invalid('phone is not a valid phone number', { field: 'phone' });
     refuseWeakPassword(newPassword, phone, 'newPassword');
     const passwordHash = await argonHash(newPassword, ARGON);
+    let userId: string | undefined;
     await this.codes.redeem(phone, 'reset', code, async (tx) => {
       const { rows } = await tx.query<{ id: string }>(
         'UPDATE users SET password_hash = $2 WHERE phone = $1 RETURNING id',
@@ -546,6 +736,7 @@ export class IdentityService {
       );
       const id = rows[0]?.id;
       if (!id) return;
+      userId = id;
       await tx.query(
         'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
         [id, this.clock.now()],
@@ -553,6 +744,8 @@ export class IdentityService {
       await clearLoginFailures(tx, phone);
       await this.markPhoneVerified(tx, id, phone);
     });
+    // Other processes hear of it from the sessions trigger; this one forgets at once.
+    if (userId) this.forget('user', userId);
   }
 
   /** Records phone ownership; a configured admin phone becomes an admin only here. */
@@ -607,6 +800,16 @@ export class IdentityService {
     );
     return 'created';
   }
+}
+
+function wrongPin(triesLeft: number): AppError {
+  return new AppError('pin_invalid', 'wrong PIN', { triesLeft });
+}
+
+function pinLocked(until: Date): AppError {
+  return new AppError('pin_locked', 'too many wrong PINs; payments are locked', {
+    lockedUntil: until.toISOString(),
+  });
 }
 
 function toMe(u: UserRow): Me {

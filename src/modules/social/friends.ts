@@ -418,6 +418,7 @@ export class FriendService {
       );
       return rows[0]!.created_at;
     });
+    this.graph.blocksChanged(userId, targetId);
     return { userId: target.id, nickname: target.nickname, since: at.toISOString() };
   }
 

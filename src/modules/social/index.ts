@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Db } from '../../db/pool.ts';
+import type { CacheBus } from '../../platform/cache-bus.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { IdentityService } from '../identity/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
@@ -40,9 +41,11 @@ export function createSocialServices(
     moderate: Moderate;
     secret: string;
     dataDir: string;
+    /** Invalidation for the privacy cache; without it privacy is read every time. */
+    cacheBus?: CacheBus;
   },
 ): SocialServices {
-  const privacy = new PrivacyService(db, clock);
+  const privacy = new PrivacyService(db, clock, deps.cacheBus);
   const ffmpeg = findFfmpeg();
   const media = new MediaService(
     db,

@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../../db/pool.ts';
+import type { BusCache, CacheBus } from '../../platform/cache-bus.ts';
 import type { Clock } from '../../platform/clock.ts';
 
 export type Visibility = 'public' | 'friends' | 'private';
@@ -17,12 +18,30 @@ export const DEFAULT_PRIVACY: PrivacySettings = {
 
 /** Per-user privacy choices; a user who never changed them has the defaults (no row). */
 export class PrivacyService {
+  /** Every payment without a visibility reads its sender's default: cached, evicted on change. */
+  private readonly cache: BusCache<Readonly<PrivacySettings>> | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-  ) {}
+    private readonly cacheBus?: CacheBus,
+  ) {
+    if (cacheBus) {
+      const cache = cacheBus.cache<Readonly<PrivacySettings>>('privacy');
+      cacheBus.on('privacy', (userId) => cache.evict(userId));
+      this.cache = cache;
+    }
+  }
 
+  /** Outside a transaction from the cache when it is on; inside one (`q`), from the database. */
   async settings(userId: string, q: Queryable = this.db): Promise<PrivacySettings> {
+    if (this.cache && q === this.db) {
+      return { ...(await this.cache.get(userId, () => this.load(userId, q))) };
+    }
+    return this.load(userId, q);
+  }
+
+  private async load(userId: string, q: Queryable): Promise<PrivacySettings> {
     const { rows } = await q.query<{
       findable_by_phone: boolean;
       default_payment_visibility: Visibility;
@@ -39,13 +58,15 @@ export class PrivacyService {
   }
 
   async update(userId: string, change: Partial<PrivacySettings>): Promise<PrivacySettings> {
-    const next = { ...(await this.settings(userId)), ...change };
+    // From the database, not the cache: the fields not changed are written back.
+    const next = { ...(await this.load(userId, this.db)), ...change };
     await this.db.query(
       `INSERT INTO privacy_settings (user_id, findable_by_phone, default_payment_visibility, updated_at)
        VALUES ($1, $2, $3, $4)
        ON CONFLICT (user_id) DO UPDATE SET findable_by_phone = $2, default_payment_visibility = $3, updated_at = $4`,
       [userId, next.findableByPhone, next.defaultPaymentVisibility, this.clock.now()],
     );
+    this.cacheBus?.evict('privacy', userId);
     return next;
   }
 
