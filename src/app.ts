@@ -11,6 +11,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import { isConnectionLoss } from './db/pool.ts';
 import { familyRoutes } from './modules/family/index.ts';
 import { expenseRoutes, groupRoutes } from './modules/groups/index.ts';
 import { identityRoutes } from './modules/identity/index.ts';
@@ -97,11 +98,19 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
       problem = new AppError('rate_limited', 'too many requests; try again later');
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       problem = new AppError('validation_error', err.message);
+    } else if (isConnectionLoss(err)) {
+      // The database went away under this request (restart, failover): retry later.
+      request.log.warn({ err }, 'database unavailable');
+      problem = new AppError(
+        'service_unavailable',
+        'the database is unavailable; try again shortly',
+      );
     } else {
       request.log.error({ err }, 'unhandled error');
       problem = new AppError('internal_error', 'something went wrong on our side');
     }
     if (problem.status === 429) reply.header('retry-after', '60');
+    if (problem.status === 503) reply.header('retry-after', '1');
     return reply.code(problem.status).type('application/problem+json').send(problemBody(problem));
   });
 

@@ -23,6 +23,8 @@ export interface Config {
     expirySweepMs: number;
   };
   dbPoolSize: number;
+  /** How long a SIGTERM waits for in-flight requests before closing their connections. */
+  shutdownGraceMs: number;
   wallet: WalletConfig;
   groups: GroupConfig;
   expenses: ExpenseConfig;
@@ -156,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
       expirySweepMs: int(env, 'HEBAO_LEDGER_EXPIRY_SWEEP_MS', 1000, 10, 3_600_000),
     },
     dbPoolSize: int(env, 'HEBAO_DB_POOL', 20, 2, 500),
+    shutdownGraceMs: int(env, 'HEBAO_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     wallet: {
       maxTopupAmount: int(env, 'HEBAO_MAX_TOPUP', 5_000_000, 1, Number.MAX_SAFE_INTEGER),
       maxWithdrawalAmount: int(env, 'HEBAO_MAX_WITHDRAWAL', 5_000_000, 1, Number.MAX_SAFE_INTEGER),
