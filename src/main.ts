@@ -31,8 +31,12 @@ async function main() {
           app?.log.warn('shutdown grace period over: closing the remaining connections');
           server.closeAllConnections();
         }, config.shutdownGraceMs);
+        // A keep-alive connection whose request finishes after close() began stays open
+        // until its client hangs up: close each as soon as it is idle.
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
         await app.close();
         clearTimeout(force);
+        clearInterval(idle);
       }
       await stopJobs?.();
       await database?.close();
