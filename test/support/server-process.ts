@@ -163,7 +163,7 @@ export function http(base: string) {
     });
     if (res.status !== 200 || !res.body) throw new Error(`stream: ${res.status}`);
     const kinds: string[] = [];
-    const waiters: { kind: string; resolve: () => void }[] = [];
+    const waiters: (() => void)[] = [];
     void (async () => {
       const decoder = new TextDecoder();
       let buffer = '';
@@ -177,24 +177,26 @@ export function http(base: string) {
             if (!event.includes('event: notification') || !data) continue;
             const kind = (JSON.parse(data.slice(6)) as { kind: string }).kind;
             kinds.push(kind);
-            for (const w of waiters.filter((w) => w.kind === kind)) w.resolve();
+            for (const w of waiters) w();
           }
         }
       } catch {}
     })();
     return {
       kinds,
-      /** Resolves when a `kind` event arrives; rejects after `ms`. */
-      next(kind: string, ms: number): Promise<void> {
-        if (kinds.includes(kind)) return Promise.resolve();
+      /** Resolves once `count` events of `kind` have arrived; rejects after `ms`. */
+      next(kind: string, ms: number, count = 1): Promise<void> {
+        const enough = () => kinds.filter((k) => k === kind).length >= count;
+        if (enough()) return Promise.resolve();
         return new Promise((resolve, reject) => {
-          const t = setTimeout(() => reject(new Error(`no live ${kind} within ${ms} ms`)), ms);
-          waiters.push({
-            kind,
-            resolve: () => {
-              clearTimeout(t);
-              resolve();
-            },
+          const t = setTimeout(
+            () => reject(new Error(`no live ${kind} (#${count}) within ${ms} ms`)),
+            ms,
+          );
+          waiters.push(() => {
+            if (!enough()) return;
+            clearTimeout(t);
+            resolve();
           });
         });
       },
