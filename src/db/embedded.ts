@@ -267,6 +267,9 @@ export async function startEmbeddedPostgres(
     }
   }
 
+  // As root: a cluster copied in by root (`hebao restore`) must belong to the server's user.
+  if (runAs && statSync(databaseDir).uid !== runAs.uid) chownTree(databaseDir, runAs);
+
   let child: ChildProcess | undefined;
   let postmasterPid = 0;
   let activePort = port;
@@ -421,6 +424,15 @@ export async function startEmbeddedPostgres(
     stopping = true;
     if (owned.value && !leftover) await stopPostmaster(postmasterPid, child).catch(() => {});
     throw err;
+  }
+}
+
+function chownTree(dir: string, ids: { uid: number; gid: number }): void {
+  chownSync(dir, ids.uid, ids.gid);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) chownTree(p, ids);
+    else chownSync(p, ids.uid, ids.gid);
   }
 }
 
