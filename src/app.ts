@@ -62,7 +62,7 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     bodyLimit: 1_048_576,
-    trustProxy: process.env.HEBAO_TRUST_PROXY === '1',
+    trustProxy: config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const bodyAjv = ajvFor(false);
