@@ -39,7 +39,7 @@ export interface EmbeddedDatabase {
   port: number;
   password: string;
   /** True when this process started or adopted the postmaster and so stops it in `stop()`. */
-  owned: boolean;
+  readonly owned: boolean;
   /** The postmaster's pid right now (it changes when a dead one is restarted). */
   pid(): number;
   stop(): Promise<void>;
@@ -280,6 +280,7 @@ export async function startEmbeddedPostgres(
   /** Spawns the postmaster and waits until it takes connections; rejects with its own words. */
   const launch = async (): Promise<void> => {
     clearStaleLockFile(databaseDir, note);
+    const port = activePort;
     if (await portTaken(port)) {
       throw new EmbeddedStartError(
         `port ${port} on 127.0.0.1 is already in use by another program (or another Hebao data directory's PostgreSQL); ` +
@@ -319,7 +320,6 @@ export async function startEmbeddedPostgres(
         scheduleRestart(`the postmaster ${exited}`);
       }
     });
-    activePort = port;
     for (let waited = 0; ; waited += 100) {
       if (exited) throw failure(`embedded PostgreSQL failed to start: ${exited}`);
       const lock = readLockFile(databaseDir);
@@ -394,15 +394,20 @@ export async function startEmbeddedPostgres(
       await admin.end();
     }
 
-    // A postmaster this process did not spawn gives no exit event: poll it.
-    const watch =
-      options.supervise && owned.value
-        ? setInterval(() => {
-            if (!stopping && !child && !restarting && !processAlive(postmasterPid)) {
-              scheduleRestart(`pid ${postmasterPid} is gone`);
-            }
-          }, 1000)
-        : undefined;
+    // A postmaster this process did not spawn gives no exit event: poll it. One shared with
+    // another Hebao (or a CLI) that is gone with its owner is taken over.
+    const watch = options.supervise
+      ? setInterval(() => {
+          if (stopping || child || restarting || processAlive(postmasterPid)) return;
+          if (!owned.value) {
+            const ownerPid = Number(readSecretFile(ownerFile) ?? 0);
+            if (ownerPid && processAlive(ownerPid)) return; // its owner is restarting it
+            owned.value = true;
+            writeSecretFile(ownerFile, String(process.pid));
+          }
+          scheduleRestart(`pid ${postmasterPid} is gone`);
+        }, 1000)
+      : undefined;
     watch?.unref();
     up = true;
 
@@ -410,7 +415,9 @@ export async function startEmbeddedPostgres(
       url: `postgres://${DB_USER}:${password}@127.0.0.1:${activePort}/${DB_NAME}`,
       port: activePort,
       password,
-      owned: owned.value,
+      get owned() {
+        return owned.value;
+      },
       pid: () => postmasterPid,
       stop: async () => {
         stopping = true;

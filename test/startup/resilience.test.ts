@@ -67,6 +67,8 @@ describe('the server process on an external PostgreSQL', () => {
     const api = http(server.base);
     const u = await api.user();
 
+    // An open notification stream must not hold the shutdown up until the grace period ends.
+    const live = await api.stream(u.token);
     const holder = await holdUserRow(u.id);
     let released = false;
     try {
@@ -85,7 +87,10 @@ describe('the server process on an external PostgreSQL', () => {
       released = true;
       const answer = await inFlight;
       expect(answer.status, JSON.stringify(answer.body)).toBe(204);
+      const releasedAt = Date.now();
       expect(await server.exited).toEqual({ code: 0, signal: null });
+      expect(Date.now() - releasedAt).toBeLessThan(8_000);
+      live.close();
     } finally {
       if (!released) await holder.query('ROLLBACK').catch(() => {});
       holder.release();
