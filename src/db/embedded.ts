@@ -228,9 +228,11 @@ export async function startEmbeddedPostgres(
 
   // ---- a cluster: initialise one the first time -------------------------------------------
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-    // A half-made cluster (initdb interrupted) is useless, and initdb needs an empty directory.
+    // Never deleted here: it may be someone's files (a wrong HEBAO_DATA_DIR).
     if (existsSync(databaseDir) && readdirSync(databaseDir).length > 0) {
-      rmSync(databaseDir, { recursive: true, force: true });
+      throw new EmbeddedStartError(
+        `${databaseDir} holds files but no PostgreSQL cluster (no PG_VERSION); if it is an interrupted first start, remove that directory`,
+      );
     }
     mkdirSync(databaseDir, { recursive: true, mode: 0o700 });
     if (runAs) chownSync(databaseDir, runAs.uid, runAs.gid);
@@ -373,7 +375,18 @@ export async function startEmbeddedPostgres(
         : `using the embedded PostgreSQL (pid ${leftover.pid}) of the running Hebao (pid ${ownerPid})`,
     );
   } else {
-    await launch();
+    // The port can be briefly held by an outgoing connection's local end (the default port is
+    // in Linux's ephemeral range), which no check beforehand can see: try again a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await launch();
+        break;
+      } catch (err) {
+        if (attempt >= 3 || !/Address already in use/.test((err as Error).message)) throw err;
+        note(`port ${activePort} was busy; trying again`);
+        await sleep(1000);
+      }
+    }
   }
   if (owned.value) writeSecretFile(ownerFile, String(process.pid));
 
@@ -455,6 +468,15 @@ function clearStaleLockFile(databaseDir: string, log: (line: string) => void): v
       `another PostgreSQL (pid ${lock.pid}) is running on ${databaseDir}; stop it first`,
     );
   }
+  let exists = true;
+  try {
+    process.kill(lock.pid, 0);
+  } catch (err) {
+    exists = (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+  // A dead pid PostgreSQL recognises itself (and then checks that no old backend still holds
+  // its shared memory); a zombie or a reused pid it would take for a running server.
+  if (!exists) return;
   log(`removing the stale lock file of PostgreSQL pid ${lock.pid}`);
   try {
     unlinkSync(path.join(databaseDir, 'postmaster.pid'));

@@ -14,11 +14,12 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transferIdFor } from '../../src/modules/ledger/ledger.ts';
-import { freePort, REPO_ROOT } from '../support/ledger-process.ts';
+import { REPO_ROOT } from '../support/ledger-process.ts';
 import { type ScratchDatabase, scratchDatabase } from '../support/ledger-scratch-db.ts';
 import {
   type Client,
   embeddedInfo,
+  freePort,
   http,
   type ServerProcess,
   startServer,
@@ -113,7 +114,13 @@ async function runScenario(env: Record<string, string | undefined>, dataDir?: st
   for (let round = 0; round < KILLS; round++) {
     const stop = { now: false };
     const clients = users.map((u) => stream(server.base, u, users, sent, stop));
-    await new Promise((r) => setTimeout(r, LOAD_MS));
+    // Kill mid-stream: after some acknowledgements in this round (however slow the machine).
+    const acked = () => sent.filter((x) => x.outcome === 'ok').length;
+    const before = acked();
+    const began = Date.now();
+    while (Date.now() - began < 20_000 && (Date.now() - began < LOAD_MS || acked() - before < 10)) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
     server.child.kill('SIGKILL');
     await killPostmaster(dataDir);
     await server.exited;
@@ -162,7 +169,7 @@ function crashSuite(mode: 'external' | 'embedded') {
       }
       scenario = await runScenario(env, dataDir);
       db = new pg.Pool({ connectionString: scenario.dbUrl, max: 2 });
-    }, 120_000);
+    }, 240_000);
 
     afterAll(async () => {
       await db?.end();
