@@ -50,6 +50,8 @@ async function main() {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // The terminal closed: stop as cleanly (the default would leave the database running).
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
 
   database = await openDatabase(
     config,
