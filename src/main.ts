@@ -13,7 +13,8 @@ async function main() {
   let database: OpenDatabase | undefined;
   let stopJobs: (() => Promise<void>) | undefined;
 
-  // Registered before anything starts, so a signal during startup still stops the database.
+  // Registered first: a signal once the database is up stops it even if startup is not done
+  // (one that comes while it is starting leaves it running, to be adopted by the next start).
   // Order: stop accepting, let in-flight requests finish (bounded), flush the ledger and stop
   // background work, then stop the database this process started.
   let stopping = false;
