@@ -11,6 +11,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import { isConnectionLoss } from './db/pool.ts';
 import { familyRoutes } from './modules/family/index.ts';
 import { expenseRoutes, groupRoutes } from './modules/groups/index.ts';
 import { identityRoutes } from './modules/identity/index.ts';
@@ -62,7 +63,7 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     bodyLimit: 1_048_576,
-    trustProxy: process.env.HEBAO_TRUST_PROXY === '1',
+    trustProxy: config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const bodyAjv = ajvFor(false);
@@ -98,6 +99,13 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
       problem = new AppError('rate_limited', 'too many requests; try again later');
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       problem = new AppError('validation_error', err.message);
+    } else if (isConnectionLoss(err)) {
+      // The database went away under this request (restart, failover): retry later.
+      request.log.warn({ err }, 'database unavailable');
+      problem = new AppError(
+        'service_unavailable',
+        'the database is unavailable; try again shortly',
+      );
     } else {
       request.log.error({ err }, 'unhandled error');
       problem = new AppError('internal_error', 'something went wrong on our side');
@@ -107,6 +115,7 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
       const wait = problem.extra.retryAfter;
       reply.header('retry-after', typeof wait === 'number' ? String(wait) : '60');
     }
+    if (problem.status === 503) reply.header('retry-after', '1');
     return reply.code(problem.status).type('application/problem+json').send(problemBody(problem));
   });
 

@@ -30,6 +30,13 @@ export interface Config {
     expirySweepMs: number;
   };
   dbPoolSize: number;
+  /** How long a SIGTERM waits for in-flight requests before closing their connections. */
+  shutdownGraceMs: number;
+  /**
+   * Behind a TLS proxy: whether (true) or which addresses (a list) to trust for
+   * X-Forwarded-For / -Proto, so the client address (rate limits, logs) is the real one.
+   */
+  trustProxy: boolean | string;
   wallet: WalletConfig;
   groups: GroupConfig;
   expenses: ExpenseConfig;
@@ -150,6 +157,19 @@ function pinKeys(raw: string | undefined): { id: string; secret: string }[] {
   return keys;
 }
 
+function trustProxy(raw: string | undefined): boolean | string {
+  const value = (raw ?? '').trim();
+  if (value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  // Addresses or CIDR ranges of the proxies, comma-separated (Fastify's trustProxy list).
+  if (!/^[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*$/.test(value)) {
+    throw new ConfigError(
+      `HEBAO_TRUST_PROXY must be 1, 0 or a comma-separated list of proxy addresses, got "${value}"`,
+    );
+  }
+  return value;
+}
+
 function timeZone(name: string): string {
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
@@ -200,6 +220,8 @@ export function loadConfig(env: Env = process.env): Config {
       expirySweepMs: int(env, 'HEBAO_LEDGER_EXPIRY_SWEEP_MS', 1000, 10, 3_600_000),
     },
     dbPoolSize: int(env, 'HEBAO_DB_POOL', 20, 2, 500),
+    shutdownGraceMs: int(env, 'HEBAO_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    trustProxy: trustProxy(env.HEBAO_TRUST_PROXY),
     wallet: {
       maxTopupAmount: int(env, 'HEBAO_MAX_TOPUP', 5_000_000, 1, Number.MAX_SAFE_INTEGER),
       maxWithdrawalAmount: int(env, 'HEBAO_MAX_WITHDRAWAL', 5_000_000, 1, Number.MAX_SAFE_INTEGER),

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
+import { BackupError, backup, restore } from '../db/backup.ts';
+import { EmbeddedStartError } from '../db/embedded.ts';
 import { migrate } from '../db/migrate.ts';
 import { openDatabase } from '../db/open.ts';
 import { systemClock } from '../platform/clock.ts';
@@ -11,6 +13,9 @@ const USAGE = `hebao — Hebao's operator command line
   hebao ledger verify                check the ledger's invariants (exit 1 on problems)
   hebao admin create --phone P [--password W] [--nickname N]
                                      make a user an admin (creating it if needed)
+  hebao backup DIR                   copy the embedded database (online) and the data dir to DIR
+  hebao restore DIR [--force]        put a backup back into the data dir (Hebao stopped);
+                                     --force moves an existing data dir aside first
 
 Uses DATABASE_URL, or the embedded PostgreSQL under HEBAO_DATA_DIR (default ./data).`;
 
@@ -20,7 +25,25 @@ async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return group ? 0 : 2;
   }
-  const config = loadConfig();
+  // Restore fills the data dir from the backup, secret included: loading the config must not
+  // first create a new secret there (it needs none).
+  const config = loadConfig(
+    group === 'restore' ? { ...process.env, HEBAO_SECRET: 'restore'.repeat(6) } : process.env,
+  );
+  if (group === 'backup' || group === 'restore') {
+    const { values, positionals } = parseArgs({
+      args: argv.slice(1),
+      options: { force: { type: 'boolean' } },
+      allowPositionals: true,
+    });
+    if (positionals.length !== 1) {
+      console.error(`hebao ${group} needs one directory\n\n${USAGE}`);
+      return 2;
+    }
+    if (group === 'backup') await backup(config, positionals[0]!, console.log);
+    else restore(config, positionals[0]!, { force: values.force ?? false }, console.log);
+    return 0;
+  }
   const database = await openDatabase(config, () => {});
   try {
     if (group === 'migrate') {
@@ -66,7 +89,10 @@ async function run(argv: string[]): Promise<number> {
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    console.error((err as Error).message);
+    // Operator errors are one line; anything else keeps its stack (and is never `undefined`).
+    if (err instanceof BackupError || err instanceof EmbeddedStartError) console.error(err.message);
+    else
+      console.error(err instanceof Error ? (err.stack ?? err.message) : `failed: ${String(err)}`);
     process.exit(1);
   },
 );

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { Config } from '../config.ts';
 import { startEmbeddedPostgres } from './embedded.ts';
 import { createPool, type Db } from './pool.ts';
@@ -10,35 +9,23 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * DATABASE_URL if set; otherwise Hebao's embedded PostgreSQL under the data dir, started here
- * unless another Hebao process (the server, when this is the CLI) already runs it.
+ * DATABASE_URL if set; otherwise the embedded PostgreSQL of the data dir: started here, adopted
+ * if a crashed Hebao left it running, or shared with the Hebao process that runs it (the
+ * server, when this is the CLI). Never a server that serves another data directory.
  */
 export async function openDatabase(
   config: Config,
   log: (line: string) => void,
+  options: { supervise?: boolean } = {},
 ): Promise<OpenDatabase> {
   if (config.databaseUrl) {
     const db = createPool(config.databaseUrl, config.dbPoolSize);
     return { db, url: config.databaseUrl, embedded: false, close: () => db.end() };
   }
-  const sharedUrl = `postgres://hebao:hebao@127.0.0.1:${config.embeddedPgPort}/hebao`;
-  if (await reachable(sharedUrl)) {
-    const db = createPool(sharedUrl, config.dbPoolSize);
-    return { db, url: sharedUrl, embedded: true, close: () => db.end() };
-  }
-  const embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log);
+  const embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log, {
+    supervise: options.supervise ?? false,
+  });
   const db = createPool(embedded.url, config.dbPoolSize);
   return {
     db,

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'risk_challenge'
   | 'bank_declined'
   | 'csrf_failed'
+  | 'service_unavailable'
   | 'internal_error';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -54,6 +55,7 @@ const STATUS: Record<ErrorCode, number> = {
   risk_challenge: 428,
   bank_declined: 402,
   csrf_failed: 403,
+  service_unavailable: 503,
   internal_error: 500,
 };
 

@@ -42,7 +42,10 @@ if (!url) {
   const dir = process.env.CRASH_EMBEDDED_DIR;
   const port = Number(process.env.CRASH_EMBEDDED_PORT);
   if (!dir || !port) throw new Error('set CRASH_DATABASE_URL or CRASH_EMBEDDED_DIR and _PORT');
-  const embedded = await startEmbeddedPostgres(dir, port, (line) => log(`[pg] ${line}`));
+  // In this process's group: the test kills the group and expects the database to die with it.
+  const embedded = await startEmbeddedPostgres(dir, port, (line) => log(`[pg] ${line}`), {
+    detached: false,
+  });
   url = embedded.url;
   stopEmbedded = embedded.stop;
 }

@@ -69,6 +69,13 @@ export class GroupCommitter {
     });
   }
 
+  /** Resolves once every submitted batch has committed or failed (at shutdown). */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.inFlight > 0 || this.scheduled) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
   private schedule(): void {
     if (this.scheduled || this.inFlight >= this.options.maxInFlightBatches) return;
     if (this.queue.length === 0) return;

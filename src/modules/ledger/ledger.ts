@@ -218,6 +218,8 @@ export class Ledger {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
     await this.sweeping;
+    // Batches still queued or in flight commit before the database goes away.
+    await this.committer.drain();
   }
 
   private openChainResults(open: readonly EngineRequest[]): TransferResult[] {

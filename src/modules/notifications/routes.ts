@@ -9,6 +9,12 @@ import type { Services } from '../../services.ts';
 export const notificationRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
+    // Open event streams never end on their own: at shutdown they are closed (clients
+    // reconnect with Last-Event-ID elsewhere) so that closing waits only for real requests.
+    const streams = new Set<import('node:http').ServerResponse>();
+    app.addHook('preClose', async () => {
+      for (const res of streams) res.end();
+    });
     app.get(
       '/notifications',
       {
@@ -119,12 +125,14 @@ export const notificationRoutes =
             .catch((err) => request.log.warn({ err }, 'notification stream write failed'));
         };
         const unsubscribe = s.notifications.subscribe(userId, flush);
+        streams.add(res);
         const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
         res.write(`retry: 3000\n\n`);
         flush();
         request.raw.on('close', () => {
           clearInterval(heartbeat);
           unsubscribe();
+          streams.delete(res);
         });
       },
     );

@@ -48,6 +48,9 @@ function toNotification(r: Row): Notification {
 export class NotificationService {
   private readonly live = new EventEmitter();
   private listener: pg.Client | undefined;
+  private listening = false;
+  private everConnected = false;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
@@ -165,10 +168,43 @@ export class NotificationService {
     return () => this.live.off(userId, handler);
   }
 
+  /**
+   * LISTENs on a connection of its own (to the pool's database unless told another URL, so in
+   * both database modes) and keeps it: a lost connection is re-opened with backoff, then every
+   * open stream is poked to catch up on what committed while nobody listened.
+   */
   async startListening(onError: (err: unknown) => void): Promise<void> {
-    if (!this.databaseUrl || this.listener) return;
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    client.on('error', onError);
+    if (this.listening) return;
+    this.listening = true;
+    await this.connectListener(onError);
+  }
+
+  private async connectListener(onError: (err: unknown) => void, attempt = 0): Promise<void> {
+    if (!this.listening) return;
+    const connectionString = this.databaseUrl ?? this.db.options.connectionString;
+    const client = new pg.Client(
+      connectionString ? { connectionString } : { ...this.db.options, application_name: 'hebao' },
+    );
+    let lost = false;
+    let connected = false;
+    const reconnect = (err?: unknown) => {
+      if (lost) return;
+      lost = true;
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => {});
+      if (!this.listening) return;
+      if (err) onError(err);
+      const next = connected ? 0 : attempt + 1;
+      this.retry = setTimeout(
+        () => {
+          this.connectListener(onError, next).catch(onError);
+        },
+        Math.min(250 * 2 ** next, 10_000),
+      );
+      this.retry.unref();
+    };
+    client.on('error', reconnect);
+    client.on('end', () => reconnect());
     client.on('notification', (msg) => {
       if (msg.channel !== CHANNEL || !msg.payload) return;
       try {
@@ -178,12 +214,24 @@ export class NotificationService {
         onError(err);
       }
     });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      reconnect(err);
+      return;
+    }
+    connected = true;
     this.listener = client;
+    if (this.everConnected) {
+      for (const userId of this.live.eventNames()) this.live.emit(userId, 0);
+    }
+    this.everConnected = true;
   }
 
   async stop(): Promise<void> {
+    this.listening = false;
+    if (this.retry) clearTimeout(this.retry);
     await this.listener?.end().catch(() => {});
     this.listener = undefined;
   }
