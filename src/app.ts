@@ -40,10 +40,20 @@ function ajvFor(coerce: boolean) {
   return ajv;
 }
 
-export async function buildApp(config: Config, services: Services): Promise<FastifyInstance> {
+export interface BuildOptions {
+  /** Where log lines go instead of JSON on stdout (see platform/logging.ts). */
+  logStream?: NodeJS.WritableStream;
+}
+
+export async function buildApp(
+  config: Config,
+  services: Services,
+  options: BuildOptions = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
       redact: {
         paths: [
           'req.headers.authorization',

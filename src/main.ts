@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open.ts';
 import { systemClock } from './platform/clock.ts';
+import { logStream } from './platform/logging.ts';
 import { createServices, startBackgroundJobs } from './services.ts';
 
 async function main() {
@@ -13,7 +14,7 @@ async function main() {
   const applied = await migrate(database.db);
   const services = createServices(config, database.db, systemClock);
   await services.identity.promoteConfiguredAdmins();
-  const app = await buildApp(config, services);
+  const app = await buildApp(config, services, { logStream: logStream() });
   app.log.info(
     {
       database: database.embedded ? `embedded (${config.dataDir}/pg)` : 'external',
