@@ -24,6 +24,7 @@ import { walletRoutes } from './modules/wallet/index.ts';
 import { AppError } from './platform/errors.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from './platform/http.ts';
 import { problemBody } from './platform/idempotency.ts';
+import { cleanInput, unusableParam } from './platform/text.ts';
 import type { Services } from './services.ts';
 
 function ajvFor(coerce: boolean) {
@@ -197,6 +198,24 @@ export async function buildApp(
   app.decorate('requireAdmin', async (request: import('fastify').FastifyRequest) => {
     if (!request.user) throw new AppError('unauthorized', 'sign in first');
     if (request.user.role !== 'admin') throw new AppError('forbidden', 'operators only');
+  });
+
+  // Text at the edge, once for every route (platform/text.ts): before schema validation, so
+  // lengths and patterns apply to the normalised text.
+  app.addHook('preValidation', async (request) => {
+    if (unusableParam(request.params)) {
+      throw new AppError('not_found', `no such ${request.routeOptions.url ?? 'resource'}`);
+    }
+    for (const [part, value] of [
+      ['query', request.query],
+      ['body', request.body],
+    ] as const) {
+      const problem = cleanInput(value);
+      if (problem) {
+        const field = part === 'query' ? `query.${problem.field}` : problem.field;
+        throw new AppError('validation_error', `${field} ${problem.reason}`, { field });
+      }
+    }
   });
 
   app.addHook('onResponse', async (request, reply) => {
