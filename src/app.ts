@@ -24,6 +24,7 @@ import { walletRoutes } from './modules/wallet/index.ts';
 import { AppError } from './platform/errors.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from './platform/http.ts';
 import { problemBody } from './platform/idempotency.ts';
+import { listenForMetrics, metricsAuthorized } from './platform/metrics.ts';
 import { cleanInput, unusableParam } from './platform/text.ts';
 import type { Services } from './services.ts';
 
@@ -237,10 +238,33 @@ export async function buildApp(
       return reply.code(503).send({ status: 'unavailable' });
     }
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    reply.type(services.metrics.registry.contentType);
-    return services.metrics.registry.metrics();
-  });
+  // Metrics tell an outsider the traffic, the routes and the process's insides: never public.
+  // On the main port only with a bearer token; without one there is no /metrics here (404).
+  const { token: metricsToken, port: metricsPort } = config.metrics;
+  if (metricsToken) {
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (!metricsAuthorized(request.headers.authorization, metricsToken)) {
+        reply.header('www-authenticate', 'Bearer');
+        throw new AppError('unauthorized', 'send the metrics token as a bearer token');
+      }
+      reply.type(services.metrics.registry.contentType);
+      return services.metrics.registry.metrics();
+    });
+  }
+  if (metricsPort !== undefined) {
+    // Started with the app (listen or first inject), so a taken port fails the start.
+    let metricsServer: { close(): Promise<void> } | undefined;
+    app.addHook('onReady', async () => {
+      metricsServer = await listenForMetrics(services.metrics.registry, {
+        port: metricsPort,
+        host: config.host,
+        token: metricsToken,
+      });
+    });
+    app.addHook('onClose', async () => {
+      await metricsServer?.close();
+    });
+  }
 
   await app.register(identityRoutes(services), { prefix: '/api/v1' });
   await app.register(walletRoutes(services), { prefix: '/api/v1' });

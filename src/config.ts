@@ -31,6 +31,11 @@ export interface Config {
   family: FamilyConfig;
   /** Requests per minute, per client address (register, login) or per user (the rest). */
   rateLimits: { register: number; login: number; verification: number; pin: number };
+  /**
+   * Prometheus metrics: on the main port only with a bearer token; on a port of their own
+   * when `port` is set. Neither: no /metrics at all.
+   */
+  metrics: { token: string | undefined; port: number | undefined };
 }
 
 export interface WalletConfig {
@@ -138,7 +143,15 @@ export function loadConfig(env: Env = process.env): Config {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL "${logLevel}" is not a pino level`);
   }
+  const metricsToken = env.HEBAO_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('HEBAO_METRICS_TOKEN must be at least 16 characters');
+  }
   return {
+    metrics: {
+      token: metricsToken,
+      port: env.HEBAO_METRICS_PORT ? int(env, 'HEBAO_METRICS_PORT', 0, 1, 65535) : undefined,
+    },
     port: int(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
     databaseUrl,
