@@ -86,6 +86,7 @@ export function createServices(config: Config, db: Db, clock: Clock): Services {
     {
       screenNote,
       defaultVisibility: (userId) => social.privacy.defaultPaymentVisibility(userId),
+      findByPhone: (callerId, phone) => social.privacy.findByPhone(callerId, phone),
       recordPayment: (payment) => social.feed.recordPayment(payment),
     },
   );
