@@ -4,7 +4,7 @@ import { api, type TestUser, useTestApp } from '../../../test/support/app.ts';
 
 const DAILY = 100_000;
 const t = await useTestApp({ HEBAO_REDPACKET_DAILY: String(DAILY) });
-const { call, user, balance } = api(t);
+const { call, user, balance, befriend } = api(t);
 const db = t.services.db;
 
 type Json = Record<string, unknown>;
@@ -55,6 +55,7 @@ async function bulkUsers(n: number): Promise<TestUser[]> {
 }
 
 async function groupOf(owner: TestUser, members: TestUser[]): Promise<string> {
+  await befriend(owner, ...members);
   const res = await call('POST', '/api/v1/groups', {
     user: owner,
     body: { name: '相亲相爱一家人', memberIds: members.map((m) => m.id) },
@@ -566,6 +567,7 @@ describe('who may claim and see', () => {
     const id = (
       await sendPacket(owner, { kind: 'lucky', count: 2, totalAmount: 200, to: { groupId } })
     ).json().id as string;
+    await befriend(owner, latecomer!);
     const added = await call('POST', `/api/v1/groups/${groupId}/members`, {
       user: owner,
       body: { userId: latecomer!.id },
