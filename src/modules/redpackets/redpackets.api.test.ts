@@ -580,6 +580,37 @@ describe('who may claim and see', () => {
     expect((await claim(member!, id)).statusCode).toBe(201);
   });
 
+  it('refuses a member removed from the group (or who left) an envelope sent before (403)', async () => {
+    const owner = await user({ balance: 1_000 });
+    const [removed, leaver, stayer] = await bulkUsers(3);
+    const groupId = await groupOf(owner, [removed!, leaver!, stayer!]);
+    const id = (
+      await sendPacket(owner, { kind: 'fixed', count: 3, amountEach: 100, to: { groupId } })
+    ).json().id as string;
+    const out = await call('DELETE', `/api/v1/groups/${groupId}/members/${removed!.id}`, {
+      user: owner,
+    });
+    expect(out.statusCode, out.body).toBe(204);
+    const left = await call('DELETE', `/api/v1/groups/${groupId}/members/${leaver!.id}`, {
+      user: leaver,
+    });
+    expect(left.statusCode, left.body).toBe(204);
+    for (const former of [removed!, leaver!]) {
+      const res = await claim(former, id);
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.json().code).toBe('forbidden');
+      expect(await balance(former)).toBe(0);
+    }
+    expect((await claim(stayer!, id)).statusCode).toBe(201);
+    // Back in the group, a member at send time may claim again.
+    await befriend(owner, removed!);
+    await call('POST', `/api/v1/groups/${groupId}/members`, {
+      user: owner,
+      body: { userId: removed!.id },
+    });
+    expect((await claim(removed!, id)).statusCode).toBe(201);
+  });
+
   it('allows one claim per user, then sold out for the rest', async () => {
     const owner = await user({ balance: 1_000 });
     const members = await bulkUsers(3);
