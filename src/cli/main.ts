@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
+import { buildApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { openDatabase } from '../db/open.ts';
 import { systemClock } from '../platform/clock.ts';
 import { createServices } from '../services.ts';
+import { DEMO_PASSWORD, DEMO_PIN, seedDemo } from './demo.ts';
 
 const USAGE = `hebao — Hebao's operator command line
 
@@ -11,6 +13,10 @@ const USAGE = `hebao — Hebao's operator command line
   hebao ledger verify                check the ledger's invariants (exit 1 on problems)
   hebao admin create --phone P [--password W] [--nickname N]
                                      make a user an admin (creating it if needed)
+  hebao demo [--force]               seed a demo world (users, friends, a group, a red
+                                     envelope, an IOU, a family link, posts) and print the
+                                     logins; does nothing if it is there already, and refuses
+                                     a database with other users unless --force
 
 Uses DATABASE_URL, or the embedded PostgreSQL under HEBAO_DATA_DIR (default ./data).`;
 
@@ -55,6 +61,31 @@ async function run(argv: string[]): Promise<number> {
       );
       console.log(`${values.phone}: ${outcome}`);
       return 0;
+    }
+    if (group === 'demo') {
+      const { values } = parseArgs({
+        args: [command, ...rest].filter((a) => a !== undefined),
+        options: { force: { type: 'boolean' } },
+      });
+      const app = await buildApp({ ...config, logLevel: 'warn' }, services);
+      try {
+        const outcome = await seedDemo(app, database.db, { force: values.force ?? false });
+        if (outcome.status === 'refused') {
+          console.error(
+            `this database already has ${outcome.otherUsers} real user(s); the demo world goes into an empty one (or add --force)`,
+          );
+          return 1;
+        }
+        console.log(
+          outcome.status === 'seeded' ? 'demo world seeded.' : 'demo world already there.',
+        );
+        console.log(`logins (password ${DEMO_PASSWORD}, payment PIN ${DEMO_PIN}):`);
+        for (const l of outcome.logins) console.log(`  ${l.phone}  ${l.nickname}`);
+        return 0;
+      } finally {
+        await app.close();
+        await services.ledger.stop();
+      }
     }
     console.error(`unknown command: ${argv.join(' ')}\n\n${USAGE}`);
     return 2;
