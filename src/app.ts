@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Config } from './config.ts';
 import { familyRoutes } from './modules/family/index.ts';
 import { expenseRoutes, groupRoutes } from './modules/groups/index.ts';
@@ -74,6 +74,15 @@ export async function buildApp(
     genReqId: () => crypto.randomUUID(),
     bodyLimit: 1_048_576,
     trustProxy: process.env.HEBAO_TRUST_PROXY === '1',
+    // A path that does not decode (`/posts/%ED%A0%80`, `/posts/%FF`) names nothing: 404 as
+    // problem+json, like any other id that is not there.
+    frameworkErrors: (err, request, reply: FastifyReply) => {
+      const problem =
+        err.code === 'FST_ERR_BAD_URL'
+          ? new AppError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)
+          : new AppError('validation_error', err.message);
+      return reply.code(problem.status).type('application/problem+json').send(problemBody(problem));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const bodyAjv = ajvFor(false);

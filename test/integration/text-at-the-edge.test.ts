@@ -99,6 +99,8 @@ describe('characters that cannot be stored', () => {
     for (const url of [
       '/api/v1/posts/%00',
       '/api/v1/posts/abc%00',
+      '/api/v1/posts/%ED%A0%80', // the UTF-8 bytes of a lone surrogate
+      '/api/v1/posts/%FF',
       '/api/v1/groups/%00',
       '/api/v1/red-packets/%00',
       '/api/v1/transactions/%00',
