@@ -69,7 +69,13 @@ async function run(argv: string[]): Promise<number> {
       });
       const app = await buildApp({ ...config, logLevel: 'warn' }, services);
       try {
-        const outcome = await seedDemo(app, database.db, { force: values.force ?? false });
+        // With phone ownership (a sandbox SMS channel on the services), demo users prove their
+        // phones like anyone else; without it, there is nothing to prove.
+        const sms = (services as { sms?: { lastCodeTo(phone: string): string | undefined } }).sms;
+        const outcome = await seedDemo(app, database.db, {
+          force: values.force ?? false,
+          ...(sms ? { readSms: (phone: string) => sms.lastCodeTo(phone) } : {}),
+        });
         if (outcome.status === 'refused') {
           console.error(
             `this database already has ${outcome.otherUsers} real user(s); the demo world goes into an empty one (or add --force)`,
