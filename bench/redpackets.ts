@@ -203,6 +203,17 @@ async function main() {
       (i) => register(i, '137'),
     );
     const owner = senders[0]!;
+    // A member adds only their own friends: each claimer asks the owner, who accepts.
+    await inBatches(claimers, 8, async (c) => {
+      const asked = await expectStatus(
+        201,
+        request('POST', '/api/v1/friends/requests', { userId: owner.id }, c.token),
+      );
+      await expectStatus(
+        200,
+        request('POST', `/api/v1/friends/requests/${asked.id}/accept`, undefined, owner.token),
+      );
+    });
     const group = await expectStatus(
       201,
       request(

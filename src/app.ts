@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Config } from './config.ts';
 import { isConnectionLoss } from './db/pool.ts';
 import { familyRoutes } from './modules/family/index.ts';
@@ -25,6 +25,8 @@ import { walletRoutes } from './modules/wallet/index.ts';
 import { AppError } from './platform/errors.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from './platform/http.ts';
 import { problemBody } from './platform/idempotency.ts';
+import { listenForMetrics, metricsAuthorized } from './platform/metrics.ts';
+import { cleanInput, unusableParam } from './platform/text.ts';
 import type { Services } from './services.ts';
 
 function ajvFor(coerce: boolean) {
@@ -41,10 +43,20 @@ function ajvFor(coerce: boolean) {
   return ajv;
 }
 
-export async function buildApp(config: Config, services: Services): Promise<FastifyInstance> {
+export interface BuildOptions {
+  /** Where log lines go instead of JSON on stdout (see platform/logging.ts). */
+  logStream?: NodeJS.WritableStream;
+}
+
+export async function buildApp(
+  config: Config,
+  services: Services,
+  options: BuildOptions = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
       redact: {
         paths: [
           'req.headers.authorization',
@@ -64,6 +76,15 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     genReqId: () => crypto.randomUUID(),
     bodyLimit: 1_048_576,
     trustProxy: config.trustProxy,
+    // A path that does not decode (`/posts/%ED%A0%80`, `/posts/%FF`) names nothing: 404 as
+    // problem+json, like any other id that is not there.
+    frameworkErrors: (err, request, reply: FastifyReply) => {
+      const problem =
+        err.code === 'FST_ERR_BAD_URL'
+          ? new AppError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)
+          : new AppError('validation_error', err.message);
+      return reply.code(problem.status).type('application/problem+json').send(problemBody(problem));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const bodyAjv = ajvFor(false);
@@ -203,6 +224,24 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     if (request.user.role !== 'admin') throw new AppError('forbidden', 'operators only');
   });
 
+  // Text at the edge, once for every route (platform/text.ts): before schema validation, so
+  // lengths and patterns apply to the normalised text.
+  app.addHook('preValidation', async (request) => {
+    if (unusableParam(request.params)) {
+      throw new AppError('not_found', `no such ${request.routeOptions.url ?? 'resource'}`);
+    }
+    for (const [part, value] of [
+      ['query', request.query],
+      ['body', request.body],
+    ] as const) {
+      const problem = cleanInput(value);
+      if (problem) {
+        const field = part === 'query' ? `query.${problem.field}` : problem.field;
+        throw new AppError('validation_error', `${field} ${problem.reason}`, { field });
+      }
+    }
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     services.metrics.httpRequests.observe(
       {
@@ -222,10 +261,33 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
       return reply.code(503).send({ status: 'unavailable' });
     }
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    reply.type(services.metrics.registry.contentType);
-    return services.metrics.registry.metrics();
-  });
+  // Metrics tell an outsider the traffic, the routes and the process's insides: never public.
+  // On the main port only with a bearer token; without one there is no /metrics here (404).
+  const { token: metricsToken, port: metricsPort } = config.metrics;
+  if (metricsToken) {
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (!metricsAuthorized(request.headers.authorization, metricsToken)) {
+        reply.header('www-authenticate', 'Bearer');
+        throw new AppError('unauthorized', 'send the metrics token as a bearer token');
+      }
+      reply.type(services.metrics.registry.contentType);
+      return services.metrics.registry.metrics();
+    });
+  }
+  if (metricsPort !== undefined) {
+    // Started with the app (listen or first inject), so a taken port fails the start.
+    let metricsServer: { close(): Promise<void> } | undefined;
+    app.addHook('onReady', async () => {
+      metricsServer = await listenForMetrics(services.metrics.registry, {
+        port: metricsPort,
+        host: config.host,
+        token: metricsToken,
+      });
+    });
+    app.addHook('onClose', async () => {
+      await metricsServer?.close();
+    });
+  }
 
   await app.register(identityRoutes(services), { prefix: '/api/v1' });
   await app.register(walletRoutes(services), { prefix: '/api/v1' });

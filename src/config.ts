@@ -51,6 +51,11 @@ export interface Config {
   smsSandboxCode: string | undefined;
   /** Per-account login backoff: free tries, then a delay that doubles with each failure. */
   loginThrottle: { freeTries: number; baseDelaySeconds: number; maxDelaySeconds: number };
+  /**
+   * Prometheus metrics: on the main port only with a bearer token; on a port of their own
+   * when `port` is set. Neither: no /metrics at all.
+   */
+  metrics: { token: string | undefined; port: number | undefined };
 }
 
 export interface WalletConfig {
@@ -197,7 +202,15 @@ export function loadConfig(env: Env = process.env): Config {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL "${logLevel}" is not a pino level`);
   }
+  const metricsToken = env.HEBAO_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('HEBAO_METRICS_TOKEN must be at least 16 characters');
+  }
   return {
+    metrics: {
+      token: metricsToken,
+      port: env.HEBAO_METRICS_PORT ? int(env, 'HEBAO_METRICS_PORT', 0, 1, 65535) : undefined,
+    },
     port: int(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
     databaseUrl,

@@ -5,6 +5,7 @@ import { EmbeddedStartError } from './db/embedded.ts';
 import { migrate } from './db/migrate.ts';
 import { type OpenDatabase, openDatabase } from './db/open.ts';
 import { systemClock } from './platform/clock.ts';
+import { logStream } from './platform/logging.ts';
 import { createServices, startBackgroundJobs } from './services.ts';
 
 async function main() {
@@ -77,7 +78,7 @@ async function main() {
       databaseUrl: database.url,
     });
     await services.identity.promoteConfiguredAdmins();
-    app = await buildApp(config, services);
+    app = await buildApp(config, services, { logStream: logStream() });
     app.log.info(
       {
         database: database.embedded ? `embedded (${config.dataDir}/pg)` : 'external',

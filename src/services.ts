@@ -152,6 +152,7 @@ export function createServices(
   const wallet = new WalletService(db, clock, ledger, identity, bank, config.wallet, pipeline, {
     screenNote: screenPaymentNote,
     defaultVisibility: (userId) => social.privacy.defaultPaymentVisibility(userId),
+    findByPhone: (callerId, phone) => social.privacy.findByPhone(callerId, phone),
   });
   const groups = new GroupsService({
     db,

@@ -1,11 +1,17 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createPool } from '../src/db/pool.ts';
 import { testDatabaseUrl, testPool } from './support/db.ts';
 import { scratchDatabase } from './support/ledger-scratch-db.ts';
 
 const run = promisify(execFile);
+// Media the demo uploads land here, not in the working tree's ./data.
+const dataDir = mkdtempSync(path.join(tmpdir(), 'hebao-cli-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 function hebao(...args: string[]) {
   return hebaoOn(testDatabaseUrl(), ...args);
@@ -15,6 +21,7 @@ function hebaoOn(databaseUrl: string, ...args: string[]) {
   return run(process.execPath, ['bin/hebao.js', ...args], {
     env: {
       ...process.env,
+      HEBAO_DATA_DIR: dataDir,
       DATABASE_URL: databaseUrl,
       HEBAO_SECRET: 'cli-secret-cli-secret-cli-secret-0123456',
     },
@@ -43,6 +50,55 @@ describe('the hebao CLI', () => {
     await db.end();
     expect(rows[0].role).toBe('admin');
   });
+
+  it('seeds a demo world once, and only into a database without real users unless --force', async () => {
+    const scratch = await scratchDatabase('demo');
+    const db = createPool(scratch.url, 1);
+    try {
+      await hebaoOn(
+        scratch.url,
+        'admin',
+        'create',
+        '--phone',
+        '13912345678',
+        '--password',
+        'operator pass',
+      );
+      const refused = (await hebaoOn(scratch.url, 'demo').catch((e) => e)) as {
+        code: number;
+        stderr: string;
+      };
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('--force');
+      expect((await db.query('SELECT count(*)::int AS n FROM users')).rows[0].n).toBe(1);
+
+      const seeded = await hebaoOn(scratch.url, 'demo', '--force');
+      expect(seeded.stdout).toContain('demo world seeded');
+      expect(seeded.stdout).toContain('13800000101');
+      expect(seeded.stdout).toMatch(/password \S+, payment PIN \d{6}/);
+      const again = await hebaoOn(scratch.url, 'demo');
+      expect(again.stdout).toContain('already there');
+
+      const count = async (sql: string) =>
+        (await db.query(`SELECT count(*)::int AS n FROM ${sql}`)).rows[0].n;
+      expect(
+        await count(`users WHERE phone LIKE '+86138000001%' AND verified_at IS NOT NULL`),
+      ).toBe(12);
+      expect(await count('friendships')).toBeGreaterThanOrEqual(2 * 11);
+      expect(await count('groups')).toBe(1);
+      expect(await count('group_fund_entries')).toBeGreaterThan(0);
+      expect(await count('group_expenses')).toBe(2);
+      expect(await count(`red_packets WHERE status = 'open'`)).toBe(1);
+      expect(await count(`ious`)).toBe(1);
+      expect(await count(`family_links`)).toBe(1);
+      expect(await count('media WHERE post_id IS NOT NULL')).toBe(2);
+      const { stdout } = await hebaoOn(scratch.url, 'ledger', 'verify');
+      expect(JSON.parse(stdout)).toMatchObject({ ok: true, problems: [] });
+    } finally {
+      await db.end();
+      await scratch.drop();
+    }
+  }, 120_000);
 
   it('reports a broken ledger with exit code 1 and the precise problem', async () => {
     // Its own database: the shared one must stay balanced for every other test.

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { buildApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { BackupError, backup, restore } from '../db/backup.ts';
 import { EmbeddedStartError } from '../db/embedded.ts';
@@ -6,6 +7,7 @@ import { migrate } from '../db/migrate.ts';
 import { openDatabase } from '../db/open.ts';
 import { systemClock } from '../platform/clock.ts';
 import { createServices } from '../services.ts';
+import { DEMO_PASSWORD, DEMO_PIN, seedDemo } from './demo.ts';
 
 const USAGE = `hebao — Hebao's operator command line
 
@@ -16,6 +18,10 @@ const USAGE = `hebao — Hebao's operator command line
   hebao backup DIR                   copy the embedded database (online) and the data dir to DIR
   hebao restore DIR [--force]        put a backup back into the data dir (Hebao stopped);
                                      --force moves an existing data dir aside first
+  hebao demo [--force]               seed a demo world (users, friends, a group, a red
+                                     envelope, an IOU, a family link, posts) and print the
+                                     logins; does nothing if it is there already, and refuses
+                                     a database with other users unless --force
 
 Uses DATABASE_URL, or the embedded PostgreSQL under HEBAO_DATA_DIR (default ./data).`;
 
@@ -78,6 +84,37 @@ async function run(argv: string[]): Promise<number> {
       );
       console.log(`${values.phone}: ${outcome}`);
       return 0;
+    }
+    if (group === 'demo') {
+      const { values } = parseArgs({
+        args: [command, ...rest].filter((a) => a !== undefined),
+        options: { force: { type: 'boolean' } },
+      });
+      const app = await buildApp({ ...config, logLevel: 'warn' }, services);
+      try {
+        // With phone ownership (a sandbox SMS channel on the services), demo users prove their
+        // phones like anyone else; without it, there is nothing to prove.
+        const sms = (services as { sms?: { lastCodeTo(phone: string): string | undefined } }).sms;
+        const outcome = await seedDemo(app, database.db, {
+          force: values.force ?? false,
+          ...(sms ? { readSms: (phone: string) => sms.lastCodeTo(phone) } : {}),
+        });
+        if (outcome.status === 'refused') {
+          console.error(
+            `this database already has ${outcome.otherUsers} real user(s); the demo world goes into an empty one (or add --force)`,
+          );
+          return 1;
+        }
+        console.log(
+          outcome.status === 'seeded' ? 'demo world seeded.' : 'demo world already there.',
+        );
+        console.log(`logins (password ${DEMO_PASSWORD}, payment PIN ${DEMO_PIN}):`);
+        for (const l of outcome.logins) console.log(`  ${l.phone}  ${l.nickname}`);
+        return 0;
+      } finally {
+        await app.close();
+        await services.ledger.stop();
+      }
     }
     console.error(`unknown command: ${argv.join(' ')}\n\n${USAGE}`);
     return 2;

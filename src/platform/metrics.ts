@@ -1,3 +1,5 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 /** One registry per app instance, so tests can build several apps in one process. */
@@ -35,3 +37,49 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Whether an Authorization header carries the metrics token (compared in constant time). */
+export function metricsAuthorized(header: string | undefined, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
+}
+
+/**
+ * /metrics alone on a port of its own (HEBAO_METRICS_PORT), for a scraper on a network the
+ * public never reaches. The token, when set, is asked for here too.
+ */
+export async function listenForMetrics(
+  registry: Registry,
+  options: { port: number; host: string; token: string | undefined },
+): Promise<{ close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const url = (req.url ?? '').split('?')[0];
+    if (req.method !== 'GET' || url !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    if (!metricsAuthorized(req.headers.authorization, options.token)) {
+      res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+      return;
+    }
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

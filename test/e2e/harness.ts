@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { api, startTestApp, type TestApp, type TestUser } from '../support/app.ts';
+import { chromiumPath } from '../support/chromium.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WEB = path.join(ROOT, 'web');
 const SHOT_DIR = path.join(ROOT, 'docs', 'screenshots');
-const CHROMIUM = process.env.HEBAO_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = chromiumPath();
 export const SHOTS = process.env.HEBAO_SCREENSHOTS === '1';
 export const VIEWPORT = { width: 390, height: 844 };
 /** The password `api(t).user()` registers its users with. */
@@ -86,7 +87,7 @@ export function useBrowserHarness(): Harness {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(
-        `The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set HEBAO_CHROMIUM to a Chromium binary).`,
+        `The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set HEBAO_CHROMIUM to a Chromium binary; HEBAO_REQUIRE_BROWSER=1 makes its absence a failure).`,
       );
     }
     // web/dist must exist before buildApp: static serving is decided when the app is built.

@@ -18,6 +18,7 @@ function start(): ChildProcess {
     HOST: '127.0.0.1',
     HEBAO_EMBEDDED_PG_PORT: String(pgPort),
     LOG_LEVEL: 'warn',
+    HEBAO_METRICS_TOKEN: 'startup-metrics-token',
   };
   delete env.DATABASE_URL;
   return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -93,7 +94,10 @@ describe('zero-setup start on the embedded PostgreSQL', () => {
       expect(
         ((await docs.json()) as { paths: Record<string, unknown> }).paths['/api/v1/transfers'],
       ).toBeDefined();
-      expect((await fetch(`${base}/metrics`)).headers.get('content-type')).toContain('text/plain');
+      const metrics = await fetch(`${base}/metrics`, {
+        headers: { authorization: 'Bearer startup-metrics-token' },
+      });
+      expect(metrics.headers.get('content-type')).toContain('text/plain');
     } finally {
       await stop(server);
     }

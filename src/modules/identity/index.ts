@@ -1,3 +1,4 @@
+export { normalizePhone } from './phone.ts';
 export { identityRoutes } from './routes.ts';
 export {
   type AuthUser,

@@ -4,7 +4,7 @@ import { api, type TestUser, useTestApp } from '../../../test/support/app.ts';
 
 const DAILY = 100_000;
 const t = await useTestApp({ HEBAO_REDPACKET_DAILY: String(DAILY) });
-const { call, user, balance } = api(t);
+const { call, user, balance, befriend } = api(t);
 const db = t.services.db;
 
 type Json = Record<string, unknown>;
@@ -55,6 +55,7 @@ async function bulkUsers(n: number): Promise<TestUser[]> {
 }
 
 async function groupOf(owner: TestUser, members: TestUser[]): Promise<string> {
+  await befriend(owner, ...members);
   const res = await call('POST', '/api/v1/groups', {
     user: owner,
     body: { name: '相亲相爱一家人', memberIds: members.map((m) => m.id) },
@@ -566,6 +567,7 @@ describe('who may claim and see', () => {
     const id = (
       await sendPacket(owner, { kind: 'lucky', count: 2, totalAmount: 200, to: { groupId } })
     ).json().id as string;
+    await befriend(owner, latecomer!);
     const added = await call('POST', `/api/v1/groups/${groupId}/members`, {
       user: owner,
       body: { userId: latecomer!.id },
@@ -576,6 +578,37 @@ describe('who may claim and see', () => {
     expect(late.json().code).toBe('forbidden');
     expect((await view(latecomer!, id)).statusCode).toBe(404);
     expect((await claim(member!, id)).statusCode).toBe(201);
+  });
+
+  it('refuses a member removed from the group (or who left) an envelope sent before (403)', async () => {
+    const owner = await user({ balance: 1_000 });
+    const [removed, leaver, stayer] = await bulkUsers(3);
+    const groupId = await groupOf(owner, [removed!, leaver!, stayer!]);
+    const id = (
+      await sendPacket(owner, { kind: 'fixed', count: 3, amountEach: 100, to: { groupId } })
+    ).json().id as string;
+    const out = await call('DELETE', `/api/v1/groups/${groupId}/members/${removed!.id}`, {
+      user: owner,
+    });
+    expect(out.statusCode, out.body).toBe(204);
+    const left = await call('DELETE', `/api/v1/groups/${groupId}/members/${leaver!.id}`, {
+      user: leaver,
+    });
+    expect(left.statusCode, left.body).toBe(204);
+    for (const former of [removed!, leaver!]) {
+      const res = await claim(former, id);
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.json().code).toBe('forbidden');
+      expect(await balance(former)).toBe(0);
+    }
+    expect((await claim(stayer!, id)).statusCode).toBe(201);
+    // Back in the group, a member at send time may claim again.
+    await befriend(owner, removed!);
+    await call('POST', `/api/v1/groups/${groupId}/members`, {
+      user: owner,
+      body: { userId: removed!.id },
+    });
+    expect((await claim(removed!, id)).statusCode).toBe(201);
   });
 
   it('allows one claim per user, then sold out for the rest', async () => {

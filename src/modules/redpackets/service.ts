@@ -740,7 +740,11 @@ export class RedPacketService {
     return taken;
   }
 
-  /** Each user's standing on the envelope, read with the envelope held against expiry. */
+  /**
+   * Each user's standing on the envelope, read with the envelope held against expiry. A group
+   * envelope is for those who were members when it was sent and still are: one removed (or
+   * who left) since may not claim (403).
+   */
   private async claimStates(
     q: Queryable,
     packetId: string,
@@ -760,7 +764,11 @@ export class RedPacketService {
       claimed: boolean;
     }>(
       `SELECT u.user_id, p.sender_id, p.kind, p.currency, p.greeting, p.status, p.expires_at, p.escrow_account_id,
-              EXISTS (SELECT 1 FROM red_packet_recipients r WHERE r.packet_id = p.id AND r.user_id = u.user_id) AS eligible,
+              EXISTS (SELECT 1 FROM red_packet_recipients r WHERE r.packet_id = p.id AND r.user_id = u.user_id)
+                AND (p.to_group_id IS NULL OR EXISTS (
+                  SELECT 1 FROM group_members m
+                   WHERE m.group_id = p.to_group_id AND m.user_id = u.user_id AND m.left_at IS NULL))
+                AS eligible,
               EXISTS (SELECT 1 FROM red_packet_shares s WHERE s.packet_id = p.id AND s.claimed_by = u.user_id) AS claimed
          FROM red_packets p CROSS JOIN unnest($2::uuid[]) AS u(user_id)
         WHERE p.id = $1 ${lock ? 'FOR KEY SHARE OF p' : ''}`,

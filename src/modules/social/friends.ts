@@ -144,14 +144,13 @@ export class FriendService {
       return check.userId;
     }
     if (target.phone !== undefined) {
-      const user = await this.identity.userByPhone(target.phone);
-      if (!user) throw unknownPhone();
-      if (user.id === callerId) return user.id;
-      const { findableByPhone } = await this.privacy.settings(user.id);
-      if (!findableByPhone || (await this.graph.blockedEitherWay(callerId, user.id))) {
+      // One query for an unregistered number and a hidden user alike (privacy.findByPhone).
+      const id = await this.privacy.findByPhone(callerId, target.phone);
+      if (!id) throw unknownPhone();
+      if (id !== callerId && (await this.graph.blockedEitherWay(callerId, id))) {
         throw unknownPhone();
       }
-      return user.id;
+      return id;
     }
     const user = await this.identity.user(requireUuid(target.userId!, 'user'));
     if (!user) throw notFound('user');

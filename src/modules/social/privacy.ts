@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../../db/pool.ts';
 import type { BusCache, CacheBus } from '../../platform/cache-bus.ts';
 import type { Clock } from '../../platform/clock.ts';
+import { normalizePhone } from '../identity/index.ts';
 
 export type Visibility = 'public' | 'friends' | 'private';
 
@@ -68,6 +69,26 @@ export class PrivacyService {
     );
     this.cacheBus?.evict('privacy', userId);
     return next;
+  }
+
+  /**
+   * The user a phone number names, as `callerId` may see it: nobody when the number is not
+   * registered, and nobody either when its owner is hidden from phone search and is not the
+   * caller's friend. One query whichever the case, so the answer and its timing are the same
+   * for a hidden user as for an unregistered number.
+   */
+  async findByPhone(callerId: string, rawPhone: string): Promise<string | undefined> {
+    const phone = normalizePhone(rawPhone);
+    if (!phone) return undefined;
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT u.id FROM users u
+         LEFT JOIN privacy_settings p ON p.user_id = u.id
+        WHERE u.phone = $1
+          AND (u.id = $2 OR COALESCE(p.findable_by_phone, true)
+               OR EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = $2 AND f.friend_id = u.id))`,
+      [phone, callerId],
+    );
+    return rows[0]?.id;
   }
 
   /** For the wallet: what a transfer without an explicit visibility should get. */

@@ -35,6 +35,8 @@ export interface WalletHooks {
     userId: string,
   ): Promise<{ verdict: 'allow' | 'review'; log?: BatchRow }>;
   defaultVisibility(userId: string): Promise<Visibility>;
+  /** The user a phone names as the caller may see it (privacy); unset: any registered user. */
+  findByPhone?(callerId: string, phone: string): Promise<string | undefined>;
 }
 
 export const noWalletHooks: WalletHooks = {
@@ -368,7 +370,7 @@ export class WalletService {
     const currency = input.currency ?? DEFAULT_CURRENCY;
     const receiver = input.to.userId
       ? await this.identity.user(input.to.userId)
-      : await this.identity.userByPhone(input.to.phone ?? '');
+      : await this.receiverByPhone(user.id, input.to.phone ?? '');
     if (!receiver) throw notFound('receiver');
     if (receiver.id === user.id)
       throw invalid('you cannot send money to yourself', { field: 'to' });
@@ -397,6 +399,13 @@ export class WalletService {
       noteLog: screened?.log,
       visibility,
     };
+  }
+
+  /** A user hidden from phone search is, to a stranger, an unregistered number (404 alike). */
+  private async receiverByPhone(callerId: string, phone: string) {
+    if (!this.hooks.findByPhone) return this.identity.userByPhone(phone);
+    const id = await this.hooks.findByPhone(callerId, phone);
+    return id === undefined ? undefined : this.identity.user(id);
   }
 
   /**

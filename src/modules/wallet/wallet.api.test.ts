@@ -180,6 +180,44 @@ describe('transfers', () => {
     expect(await balance(a)).toBe(1_000);
   });
 
+  it('by phone, a user hidden from phone search looks like an unregistered number to strangers', async () => {
+    const a = await user({ balance: 1_000 });
+    const hidden = await user();
+    const friend = await user({ balance: 1_000 });
+    const hide = await call('PATCH', '/api/v1/me/privacy', {
+      user: hidden,
+      body: { findableByPhone: false },
+    });
+    expect(hide.statusCode, hide.body).toBe(200);
+    const sent = await call('POST', '/api/v1/friends/requests', {
+      user: friend,
+      body: { userId: hidden.id },
+    });
+    await call('POST', `/api/v1/friends/requests/${sent.json().id}/accept`, { user: hidden });
+
+    const unregistered = await send(a, { to: { phone: '13012345679' }, amount: 100 });
+    const refused = await send(a, { to: { phone: hidden.phone }, amount: 100 });
+    expect(unregistered.statusCode).toBe(404);
+    expect(refused.statusCode).toBe(404);
+    expect(refused.headers['content-type']).toBe(unregistered.headers['content-type']);
+    expect(refused.json()).toEqual(unregistered.json());
+    // Even a stranger the hidden user blocked learns nothing more.
+    await t.services.db.query('INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2)', [
+      hidden.id,
+      a.id,
+    ]);
+    expect((await send(a, { to: { phone: hidden.phone }, amount: 100 })).json()).toEqual(
+      unregistered.json(),
+    );
+    expect(await balance(a)).toBe(1_000);
+
+    // A friend still reaches them by phone, and anyone by id.
+    const byFriend = await send(friend, { to: { phone: hidden.phone }, amount: 100 });
+    expect(byFriend.statusCode, byFriend.body).toBe(201);
+    const c = await user({ balance: 1_000 });
+    expect((await send(c, { to: { userId: hidden.id }, amount: 100 })).statusCode).toBe(201);
+  });
+
   it('refuses to overdraw and moves nothing', async () => {
     const a = await user({ balance: 1_000 });
     const b = await user();
