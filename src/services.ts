@@ -200,6 +200,8 @@ export function startBackgroundJobs(
   void s.notifications.startListening(onError).catch(onError);
   const timers = [
     setInterval(() => s.wallet.settlePendingWithdrawals().catch(onError), 2_000),
+    // Top-ups charged but never credited (a crash in between): credited or closed, once.
+    setInterval(() => s.wallet.reconcileTopups().catch(onError), 30_000),
     setInterval(() => s.idempotency.purgeOlderThan(48, s.clock.now()).catch(onError), 3_600_000),
     // Photos and videos uploaded for a post that was never sent.
     setInterval(() => s.social.media.purgeUnused(24).catch(onError), 3_600_000),

@@ -194,7 +194,7 @@ export class CollectionService {
   private readonly screenNote: NoteScreen;
 
   constructor(private readonly d: GroupMoneyDeps) {
-    this.allowances = new DailyAllowances(d.ledger, d.clock, d.limits.timeZone);
+    this.allowances = new DailyAllowances(d.ledger, d.clock, d.limits.timeZone, d.wallet.fxRates);
     this.screenNote = d.screenNote ?? allowEveryNote;
   }
 
@@ -439,7 +439,7 @@ export class CollectionService {
           id: transferIdFor('group.collection.payment.limit', transferId),
           debitAccountId: limit.allowance,
           creditAccountId: limit.sink,
-          amount: toMinor(amount),
+          amount: this.allowances.value(seen.currency, toMinor(amount)),
           kind: 'limit.use',
         },
       ]);

@@ -162,7 +162,7 @@ export class ExpenseService {
   private readonly screen: NoteScreen;
 
   constructor(private readonly d: ExpenseDeps) {
-    this.allowances = new DailyAllowances(d.ledger, d.clock, d.limits.timeZone);
+    this.allowances = new DailyAllowances(d.ledger, d.clock, d.limits.timeZone, d.wallet.fxRates);
     this.screen = d.screenNote ?? allowEveryNote;
   }
 
@@ -484,7 +484,7 @@ export class ExpenseService {
           id: transferIdFor('group.settlement.limit', transferId),
           debitAccountId: limit.allowance,
           creditAccountId: limit.sink,
-          amount: toMinor(input.amount),
+          amount: this.allowances.value(currency, toMinor(input.amount)),
           kind: 'limit.use',
         },
       ]);

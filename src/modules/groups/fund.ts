@@ -111,7 +111,7 @@ export class GroupFundService {
   private readonly fundIds = new Map<string, AccountId>();
 
   constructor(private readonly d: GroupMoneyDeps) {
-    this.allowances = new DailyAllowances(d.ledger, d.clock, d.limits.timeZone);
+    this.allowances = new DailyAllowances(d.ledger, d.clock, d.limits.timeZone, d.wallet.fxRates);
     this.screenNote = d.screenNote ?? allowEveryNote;
   }
 
@@ -158,7 +158,7 @@ export class GroupFundService {
           id: transferIdFor('group.fund.contribution.limit', id),
           debitAccountId: limit.allowance,
           creditAccountId: limit.sink,
-          amount,
+          amount: this.allowances.value(FUND_CURRENCY, amount),
           kind: 'limit.use',
         },
       ]);

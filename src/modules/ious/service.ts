@@ -208,7 +208,7 @@ export class IouService {
   private readonly allowances: DailyAllowances;
 
   constructor(private readonly d: IouDeps) {
-    this.allowances = new DailyAllowances(d.ledger, d.clock, d.walletTimeZone);
+    this.allowances = new DailyAllowances(d.ledger, d.clock, d.walletTimeZone, d.wallet.fxRates);
   }
 
   /** Today on the IOU calendar: interest accrues and due dates fall by this day. */
@@ -335,7 +335,7 @@ export class IouService {
           id: transferIdFor('iou.loan.limit', transferId),
           debitAccountId: limit.allowance,
           creditAccountId: limit.sink,
-          amount: BigInt(row.principal),
+          amount: this.allowances.value(row.currency, BigInt(row.principal)),
           kind: 'limit.use',
         },
       ]);
@@ -436,7 +436,7 @@ export class IouService {
           id: transferIdFor('iou.repayment.limit', transferId),
           debitAccountId: limit.allowance,
           creditAccountId: limit.sink,
-          amount: toMinor(input.amount),
+          amount: this.allowances.value(row.currency, toMinor(input.amount)),
           kind: 'limit.use',
         },
       ]);

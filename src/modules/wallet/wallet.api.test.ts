@@ -222,6 +222,55 @@ describe('transfers', () => {
     expect((await send(a, { to: { userId: b.id }, amount: 40_000 })).statusCode).toBe(201);
   });
 
+  it('counts every currency against one daily limit, on value', async () => {
+    const a = await user({ balance: 150_000 });
+    const top = await call('POST', '/api/v1/wallet/topups', {
+      user: a,
+      body: { amount: 100_000, currency: 'USD' },
+    });
+    expect(top.statusCode).toBe(201);
+    const b = await user();
+    expect((await send(a, { to: { userId: b.id }, amount: 100_000 })).statusCode).toBe(201);
+    expect((await send(a, { to: { userId: b.id }, amount: 50_000 })).statusCode).toBe(201);
+    // The CNY limit is used up: the same day, USD (or any currency) goes out no more.
+    const usd = await send(a, { to: { userId: b.id }, amount: 100, currency: 'USD' });
+    expect(usd.statusCode).toBe(409);
+    expect(usd.json().code).toBe('limit_exceeded');
+    expect(await balance(b, 'USD')).toBe(0);
+    expect(await balance(a, 'USD')).toBe(100_000);
+  });
+
+  it('holds foreign amounts to the limits at their value in CNY', async () => {
+    const a = await user();
+    await call('POST', '/api/v1/wallet/topups', {
+      user: a,
+      body: { amount: 100_000, currency: 'USD' },
+    });
+    const b = await user();
+    // USD 200 is worth more than the per-transfer limit of CNY 1,000 (USD = 7.5 by default).
+    const big = await send(a, { to: { userId: b.id }, amount: 20_000, currency: 'USD' });
+    expect(big.statusCode).toBe(422);
+    // USD 100 counts as CNY 750 against the daily CNY 1,500.
+    expect(
+      (await send(a, { to: { userId: b.id }, amount: 10_000, currency: 'USD' })).statusCode,
+    ).toBe(201);
+    expect(
+      (await send(a, { to: { userId: b.id }, amount: 10_001, currency: 'USD' })).json().code,
+    ).toBe('limit_exceeded');
+    expect(
+      (await send(a, { to: { userId: b.id }, amount: 10_000, currency: 'USD' })).statusCode,
+    ).toBe(201);
+    expect(await balance(b, 'USD')).toBe(20_000);
+  });
+
+  it('allows a transfer of exactly the per-transfer limit', async () => {
+    const a = await user({ balance: 100_000 });
+    const b = await user();
+    const res = await send(a, { to: { userId: b.id }, amount: 100_000 });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(await balance(b)).toBe(100_000);
+  });
+
   it('never overdraws a wallet under racing transfers', async () => {
     const a = await user({ balance: 1_000 });
     const receivers = await Promise.all([user(), user(), user()]);
@@ -420,6 +469,21 @@ describe('withdrawals', () => {
     });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ status: 'succeeded', amount: 600 });
+    expect(await balance(a)).toBe(400);
+  });
+
+  it('asks for the PIN once one is set', async () => {
+    const a = await user({ balance: 1_000, pin: '739104' });
+    const w = (body: Record<string, unknown>) =>
+      call('POST', '/api/v1/wallet/withdrawals', { user: a, body });
+    const missing = await w({ amount: 600 });
+    expect(missing.statusCode).toBe(403);
+    expect(missing.json().code).toBe('pin_invalid');
+    const wrong = await w({ amount: 600, pin: '280517' });
+    expect(wrong.json()).toMatchObject({ code: 'pin_invalid', triesLeft: 4 });
+    expect(await balance(a)).toBe(1_000);
+    const right = await w({ amount: 600, pin: '739104' });
+    expect(right.statusCode).toBe(201);
     expect(await balance(a)).toBe(400);
   });
 
