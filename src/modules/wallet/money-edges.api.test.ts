@@ -3,7 +3,6 @@ import { api, type TestUser, useTestApp } from '../../../test/support/app.ts';
 import { AccountFlags, MAX_BIGINT, transferIdFor } from '../ledger/index.ts';
 import { fundingId, periodKey } from './daily-allowance.ts';
 
-
 const t = await useTestApp({
   HEBAO_REDPACKET_DAILY: '10000',
   HEBAO_REDPACKET_EXPIRY_HOURS: '1',

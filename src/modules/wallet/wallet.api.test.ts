@@ -204,6 +204,22 @@ describe('transfers', () => {
     expect(await balance(a)).toBe(900);
   });
 
+  it('keeps payments locked for 180 minutes after five wrong PINs, and no longer', async () => {
+    const a = await user({ balance: 1_000, pin: '739104' });
+    const b = await user();
+    const withPin = (pin: string) => send(a, { to: { userId: b.id }, amount: 100, pin });
+    for (let i = 0; i < 5; i++) {
+      expect((await withPin(`28051${i}`)).json().code).toBe(i < 4 ? 'pin_invalid' : 'pin_locked');
+    }
+    t.clock.advance(179 * 60_000);
+    const still = await withPin('739104');
+    expect(still.statusCode).toBe(423);
+    expect(still.json().code).toBe('pin_locked');
+    t.clock.advance(60_000);
+    expect((await withPin('739104')).statusCode).toBe(201);
+    expect(await balance(b)).toBe(100);
+  });
+
   it('enforces the daily limit under concurrency', async () => {
     const a = await user({ balance: 1_000_000 });
     const b = await user();
@@ -544,10 +560,20 @@ describe('history, statements and export', () => {
   it('shows only the caller’s entries, with counterparty and note, paginated', async () => {
     const a = await user({ balance: 10_000, nickname: 'Alice' });
     const b = await user({ nickname: 'Bob' });
-    const c = await user();
+    const c = await user({ balance: 100 });
+    const d = await user();
     for (let i = 1; i <= 5; i++)
       await send(a, { to: { userId: b.id }, amount: i * 10, note: `n${i}` });
-    await send(c, { to: { userId: b.id }, amount: 1 }).catch(() => {});
+    // Entries of other users, one of them with a's counterparty: a must see neither.
+    const others = [
+      await send(c, { to: { userId: b.id }, amount: 1 }),
+      await send(c, { to: { userId: d.id }, amount: 2 }),
+    ];
+    expect(others.map((r) => r.statusCode)).toEqual([201, 201]);
+    const all = (await call('GET', '/api/v1/transactions?limit=100', { user: a })).json();
+    expect(all.items).toHaveLength(6);
+    const ids = (all.items as { id: string }[]).map((x) => x.id);
+    for (const r of others) expect(ids).not.toContain(r.json().id);
     const page1 = await call('GET', '/api/v1/transactions?limit=3', { user: a });
     const p1 = page1.json();
     expect(p1.items).toHaveLength(3);
@@ -569,7 +595,8 @@ describe('history, statements and export', () => {
     expect(onlyTransfers.items).toHaveLength(5);
     const bSide = (await call('GET', '/api/v1/transactions', { user: b })).json();
     expect(bSide.items.every((x: { direction: string }) => x.direction === 'in')).toBe(true);
-    expect(bSide.items[0].counterparty.nickname).toBe('Alice');
+    expect(bSide.items[0].counterparty.userId).toBe(c.id);
+    expect(bSide.items[1].counterparty.nickname).toBe('Alice');
     expect((await call('GET', '/api/v1/transactions?cursor=garbage', { user: a })).statusCode).toBe(
       422,
     );
