@@ -430,8 +430,13 @@ export class ExpenseService {
     await this.d.groups.requireMember(db, groupId, payer.id);
     requireVerified(payer);
     if (input.to === payer.id) throw invalid('you cannot settle up with yourself', { field: 'to' });
-    requireWithinTransferLimit(input.amount, limits.perTransfer, 'amount');
     const currency = input.currency ?? DEFAULT_CURRENCY;
+    // On value, like the wallet's limits: USD 5,000 is not within a limit of CNY 5,000.
+    requireWithinTransferLimit(
+      Number(this.allowances.value(currency, toMinor(input.amount))),
+      limits.perTransfer,
+      'amount',
+    );
     // Checked early so that a hopeless request costs no PIN try; checked again under the lock.
     checkSettleable(await this.nets(db, groupId, currency), payer.id, input.to, input.amount);
     if (await this.d.graph.blockedEitherWay(payer.id, input.to)) {
