@@ -356,6 +356,34 @@ describe('two-phase transfers', () => {
     expect(codes(run(s, [move(7, 1n, { mode: 'pending', timeoutSeconds: 1 })]))).toEqual(['ok']);
   });
 
+  it('refuses to post or void a plain transfer, made in the same batch or before', () => {
+    const s = stateOf(account(1), account(2));
+    const sameBatch = applyChains(
+      s,
+      [[move(1, 5n)], [{ id: tid(2), mode: 'post', pendingId: tid(1), kind: 'p' }]],
+      NOW,
+    );
+    expect(codes(sameBatch)).toEqual(['ok', 'pending_transfer_not_pending']);
+    expect(sameBatch.pendingOpened).toEqual([]);
+    // A later batch: the store loads the transfer by id.
+    const later = stateOf(account(1), account(2));
+    later.pendings.set(tid(1), { transfer: (sameBatch.results[0] as Ok).transfer, status: 'open' });
+    expect(codes(run(later, [{ id: tid(3), mode: 'void', pendingId: tid(1), kind: 'v' }]))).toEqual(
+      ['pending_transfer_not_pending'],
+    );
+  });
+
+  it('posts up to exactly the BIGINT maximum', () => {
+    const s = stateOf(account(1), account(2));
+    run(s, [move(1, 10n, { mode: 'pending' })]);
+    s.accounts.get(A)!.debitsPosted = MAX_BIGINT - 10n;
+    s.accounts.get(B)!.creditsPosted = MAX_BIGINT - 10n;
+    expect(codes(run(s, [{ id: tid(2), mode: 'post', pendingId: tid(1), kind: 'p' }]))).toEqual([
+      'ok',
+    ]);
+    expect(s.accounts.get(B)!.creditsPosted).toBe(MAX_BIGINT);
+  });
+
   it('refuses a post that would pass the BIGINT maximum', () => {
     const s = stateOf(account(1), account(2), account(3));
     run(s, [move(1, 10n, { mode: 'pending' })]);
@@ -435,9 +463,10 @@ describe('linked chains and replays', () => {
 
   it('refuses an id used twice in one chain', () => {
     const s = stateOf(account(1), account(2));
-    expect(codes(run(s, [move(1, 5n, { linked: true }), move(1, 5n)]))).toEqual([
-      'linked_event_failed',
-      'idempotency_conflict',
+    const out = run(s, [move(1, 5n, { linked: true }), move(1, 5n)]);
+    expect(out.results).toEqual([
+      { ok: false, code: 'linked_event_failed', replayed: false },
+      { ok: false, code: 'idempotency_conflict', replayed: false },
     ]);
     expect(balances(s, A)).toEqual([0n, 0n, 0n, 0n]);
   });
