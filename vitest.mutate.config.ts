@@ -16,6 +16,8 @@ export default defineConfig({
       'src/modules/wallet/allowance.test.ts',
     ],
     setupFiles: ['./test/support/fast-check.ts'],
+    // One seed for every mutant: a mutant is killed or not by the same cases each time.
+    env: { FC_SEED: process.env.FC_SEED ?? '20261206' },
     pool: 'forks',
     maxWorkers: 1,
   },

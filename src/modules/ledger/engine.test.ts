@@ -453,7 +453,7 @@ describe('linked chains and replays', () => {
       move(1, 5n, { mode: 'pending' }),
     ]) {
       const r = run(s, [changed]);
-      expect(codes(r)).toEqual(['idempotency_conflict']);
+      expect(r.results).toEqual([{ ok: false, code: 'idempotency_conflict', replayed: false }]);
       // A conflict is not recorded: it would shadow the real outcome.
       expect(r.rejected).toEqual([]);
     }
@@ -486,6 +486,19 @@ describe('linked chains and replays', () => {
     const twice = run(s, [move(2, 50n)]);
     expect(twice.results[0]).toEqual({ ok: false, code: 'insufficient_funds', replayed: true });
     expect(twice.rejected).toEqual([]);
+  });
+
+  it('fails a member after the failing one even when it replays a committed transfer', () => {
+    const s = stateOf(account(1, AccountFlags.debitsMustNotExceedCredits, 'CNY', 10n), account(2));
+    run(s, [move(1, 5n)]);
+    const out = run(s, [move(2, 50n, { linked: true }), move(1, 5n)]);
+    expect(out.results).toEqual([
+      { ok: false, code: 'insufficient_funds', replayed: false },
+      { ok: false, code: 'linked_event_failed', replayed: false },
+    ]);
+    // The committed transfer's record is not overwritten by that failure.
+    expect(out.rejected.map((r) => r.id)).toEqual([tid(2)]);
+    expect(codes(run(s, [move(1, 5n)]))).toEqual(['replayed']);
   });
 
   it('splits requests into chains and returns an unclosed chain apart', () => {
