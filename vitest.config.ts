@@ -7,6 +7,7 @@ export default defineConfig({
     // No Chromium: the browser tests are left out (global set-up prints one line about it).
     exclude: [...configDefaults.exclude, ...(skipBrowserTests() ? ['test/e2e/**'] : [])],
     globalSetup: ['./test/support/global-setup.ts'],
+    setupFiles: ['./test/support/fast-check.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

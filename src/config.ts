@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CURRENCIES, DEFAULT_FX_RATES, type FxRates } from './platform/money.ts';
 
 /** Everything Hebao reads from its environment, validated in this one place. */
 export interface Config {
@@ -67,6 +68,14 @@ export interface WalletConfig {
   acceptanceHours: number;
   /** Calendar used for daily limits and monthly statements. */
   timeZone: string;
+  /** What each currency counts as against the (CNY) limits: HEBAO_FX_RATES. */
+  fxRates: FxRates;
+  /** Tries of a withdrawal whose bank call fails before it is failed and its hold released. */
+  withdrawalMaxAttempts: number;
+  /** Wait after a withdrawal's first failed bank call; doubled after each further one. */
+  withdrawalRetrySeconds: number;
+  /** Age after which a top-up that never reached the ledger is reconciled with the bank. */
+  topupReconcileSeconds: number;
 }
 
 export interface GroupConfig {
@@ -190,6 +199,24 @@ function sandboxCode(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/**
+ * HEBAO_FX_RATES: `USD=7.25,JPY=0.048`, yuan per major unit (up to six decimals), overriding
+ * DEFAULT_FX_RATES per currency. CNY is always 1.
+ */
+function fxRates(raw: string | undefined): FxRates {
+  const rates: Record<string, bigint> = { ...DEFAULT_FX_RATES };
+  for (const entry of (raw ?? '').split(',').filter((e) => e.trim() !== '')) {
+    const m = /^\s*([A-Z]{3})\s*=\s*(\d{1,5})(?:\.(\d{1,6}))?\s*$/.exec(entry);
+    if (!m || CURRENCIES[m[1]!] === undefined || m[1] === 'CNY') {
+      throw new ConfigError(`HEBAO_FX_RATES: "${entry}" is not CUR=rate for a supported currency`);
+    }
+    const micro = BigInt(m[2]!) * 1_000_000n + BigInt((m[3] ?? '').padEnd(6, '0'));
+    if (micro === 0n) throw new ConfigError(`HEBAO_FX_RATES: ${m[1]} must be above 0`);
+    rates[m[1]!] = micro;
+  }
+  return rates;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -244,6 +271,10 @@ export function loadConfig(env: Env = process.env): Config {
       },
       acceptanceHours: int(env, 'HEBAO_ACCEPTANCE_HOURS', 24, 1, 24 * 30),
       timeZone: timeZone(env.HEBAO_TIME_ZONE || 'Asia/Shanghai'),
+      fxRates: fxRates(env.HEBAO_FX_RATES),
+      withdrawalMaxAttempts: int(env, 'HEBAO_WITHDRAWAL_MAX_ATTEMPTS', 8, 1, 100),
+      withdrawalRetrySeconds: int(env, 'HEBAO_WITHDRAWAL_RETRY_SECONDS', 30, 1, 86_400),
+      topupReconcileSeconds: int(env, 'HEBAO_TOPUP_RECONCILE_SECONDS', 120, 1, 86_400),
     },
     groups: {
       maxMembers: int(env, 'HEBAO_GROUP_MAX_MEMBERS', 500, 2, 100_000),

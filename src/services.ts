@@ -125,6 +125,7 @@ export function createServices(
     notifications,
     outbox: { enqueue, kick: () => outbox.kick() },
     timeZone: config.wallet.timeZone,
+    fxRates: config.wallet.fxRates,
     ...(overrides.risk ? { risk: overrides.risk } : {}),
   });
   // A refused note is 422 content_rejected (and logged at once); one held for review is stored
@@ -149,11 +150,21 @@ export function createServices(
       ...(log ? { log: { writer: 'moderation', row: log } } : {}),
     };
   };
-  const wallet = new WalletService(db, clock, ledger, identity, bank, config.wallet, pipeline, {
-    screenNote: screenPaymentNote,
-    defaultVisibility: (userId) => social.privacy.defaultPaymentVisibility(userId),
-    findByPhone: (callerId, phone) => social.privacy.findByPhone(callerId, phone),
-  });
+  const wallet = new WalletService(
+    db,
+    clock,
+    ledger,
+    identity,
+    bank,
+    notifications,
+    config.wallet,
+    pipeline,
+    {
+      screenNote: screenPaymentNote,
+      defaultVisibility: (userId) => social.privacy.defaultPaymentVisibility(userId),
+      findByPhone: (callerId, phone) => social.privacy.findByPhone(callerId, phone),
+    },
+  );
   const groups = new GroupsService({
     db,
     clock,
@@ -268,6 +279,8 @@ export function startBackgroundJobs(
   void s.notifications.startListening(onError).catch(onError);
   const timers = [
     setInterval(() => s.wallet.settlePendingWithdrawals().catch(onError), 2_000),
+    // Top-ups charged but never credited (a crash in between): credited or closed, once.
+    setInterval(() => s.wallet.reconcileTopups().catch(onError), 30_000),
     setInterval(() => s.idempotency.purgeOlderThan(48, s.clock.now()).catch(onError), 3_600_000),
     // Photos and videos uploaded for a post that was never sent.
     setInterval(() => s.social.media.purgeUnused(24).catch(onError), 3_600_000),

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import pg from 'pg';
 import { checkCharacter } from '../../src/modules/identity/id-number.ts';
+import { reportServer, serverFacts } from './durability.ts';
 
 export const BENCH_PG_URL =
   process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -59,6 +60,8 @@ export async function withBenchServer<T>(
   env: Record<string, string>,
   work: (server: BenchServer) => Promise<T>,
 ): Promise<T> {
+  // Printed, and checked, like bench:ledger: only durable settings are measured.
+  reportServer(`bench:${label} server`, await serverFacts(BENCH_PG_URL));
   const admin = new pg.Client({ connectionString: BENCH_PG_URL });
   await admin.connect();
   const name = `hebao_bench_${label}_${Date.now()}`;

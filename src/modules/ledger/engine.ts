@@ -335,6 +335,9 @@ function applyMove(
     metadata,
     createdAt: now,
   };
-  if (isPending) pendings.set(req.id, { transfer, status: 'open' });
+  // Plain transfers too: a post or void naming one later in the same batch is refused with
+  // pending_transfer_not_pending, as it is from a later batch (the store loads it by id),
+  // not with pending_transfer_not_found.
+  pendings.set(req.id, { transfer, status: 'open' });
   return { ok: true, replayed: false, transfer };
 }

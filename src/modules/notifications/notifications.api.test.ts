@@ -48,13 +48,19 @@ describe('notifications', () => {
     const readUntil = async (needle: string) => {
       while (!text.includes(needle)) {
         const { value, done } = await reader.read();
-        if (done) break;
+        // A stream that ends early must fail the test, not leave it with the replay alone.
+        if (done) throw new Error(`the stream ended before ${needle}: ${text}`);
         text += new TextDecoder().decode(value);
       }
     };
     await readUntil(`id: ${first.seq}`);
     await call('POST', '/api/v1/transfers', { user: a, body: { to: { userId: b.id }, amount: 2 } });
+    const second = (await call('GET', '/api/v1/notifications', { user: b })).json().items[0];
+    expect(second.seq).toBeGreaterThan(first.seq);
+    await readUntil(`id: ${second.seq}`);
     await readUntil('"amount":2');
+    // The live event itself, after the replayed one.
+    expect(text.indexOf(`id: ${second.seq}`)).toBeGreaterThan(text.indexOf(`id: ${first.seq}`));
     expect(text).toContain('event: notification');
     expect(text).toContain('event: unread');
     controller.abort();

@@ -501,12 +501,13 @@ export class RedPacketService {
           currency: string;
           greeting: string | null;
           escrow_account_id: string;
+          created_at: Date;
         }>(
           `UPDATE red_packets SET status = 'expired', closed_at = $1
             WHERE status = 'open' AND id = (
               SELECT id FROM red_packets WHERE status = 'open' AND expires_at <= $1
                ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING id, sender_id, currency, greeting, escrow_account_id`,
+            RETURNING id, sender_id, currency, greeting, escrow_account_id, created_at`,
           [now],
         );
         const p = rows[0];
@@ -523,16 +524,28 @@ export class RedPacketService {
           WalletService.walletCode(p.sender_id, p.currency),
           tx,
         );
+        const refundId = transferIdFor('redpacket.refund', p.id);
+        // What comes back stops counting against the sending day's allowance, as a declined
+        // or expired transfer's does.
+        const giveBack = await this.d.pipeline.allowances.giveBack(
+          transferIdFor('redpacket.refund.limit', refundId),
+          'redpacket-daily',
+          p.sender_id,
+          p.created_at,
+          this.d.pipeline.allowances.value(p.currency, amount),
+        );
         const [refund] = await ledger.createTransfersIn(tx, [
           {
-            id: transferIdFor('redpacket.refund', p.id),
+            id: refundId,
             debitAccountId: Number(p.escrow_account_id) as AccountId,
             creditAccountId: wallet!.id,
             amount,
             kind: 'redpacket.refund',
+            linked: true,
             // No `from`: the sender's history shows a refund without a counterparty.
             metadata: { to: p.sender_id, note: p.greeting, packetId: p.id },
           },
+          giveBack,
         ]);
         if (!refund?.ok) throw new Error(`red envelope ${p.id}: refund refused (${refund?.code})`);
         await tx.query('UPDATE red_packets SET refunded_amount = $2 WHERE id = $1', [

@@ -1,6 +1,12 @@
 import type { Queryable } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { toMinor } from '../../platform/money.ts';
+import {
+  DEFAULT_CURRENCY,
+  DEFAULT_FX_RATES,
+  type FxRates,
+  limitValue,
+  toMinor,
+} from '../../platform/money.ts';
 import {
   AccountFlags,
   type AccountId,
@@ -67,9 +73,10 @@ function fundingTransfer(
   source: AccountId,
   allowance: AccountId,
   limit: Minor,
+  attempt = 0,
 ): TransferRequest {
   return {
-    id: transferIdFor('limit.fund', code),
+    id: fundingId(code, attempt),
     debitAccountId: source,
     creditAccountId: allowance,
     amount: limit,
@@ -77,11 +84,26 @@ function fundingTransfer(
   };
 }
 
+/** The id of a day allowance's funding; a later attempt gets a new one (see `fund`). */
+export function fundingId(code: string, attempt = 0): TransferId {
+  return attempt === 0
+    ? transferIdFor('limit.fund', code)
+    : transferIdFor('limit.fund', code, String(attempt));
+}
+
+/** Funding attempts a day's allowance may use before its transfers fail outright. */
+const MAX_FUNDING_ATTEMPTS = 5;
+
 /**
  * Daily limits kept as ledger accounts (TigerBeetle's rate-limit recipe): each day's allowance
  * is an account funded with the limit and drawn down by a leg linked to every money transfer.
  * The limit holds under any concurrency because the ledger never lets that account go negative,
  * and a refused limit leg takes its money leg down with it.
+ *
+ * Limits are on value: every currency draws on one allowance counted in fen of CNY, converted
+ * with `value` at the configured rates. Each allowance has its own pool account that funds it
+ * and receives what is used, so no limit account sums more than one day's limit: nothing grows
+ * toward the BIGINT maximum however long Hebao runs (the limit itself is at most 2^53 − 1).
  */
 export class DailyAllowances {
   private readonly ids = new AccountIdCache();
@@ -90,54 +112,106 @@ export class DailyAllowances {
     private readonly ledger: Ledger,
     private readonly clock: Clock,
     private readonly timeZone: string,
+    private readonly fxRates: FxRates = DEFAULT_FX_RATES,
   ) {}
 
-  /** The accounts for `scope` ("daily" for transfers, "redpacket-daily" ...) for today. */
+  /** What a payment of `amount` in `currency` takes from an allowance (fen, rounded up). */
+  value(currency: string, amount: Minor): Minor {
+    return limitValue(this.fxRates, currency, amount);
+  }
+
+  /**
+   * The accounts for `scope` ("daily" for transfers, "redpacket-daily" ...) for today. The
+   * limit leg must carry `value(currency, amount)`, not the payment's own amount.
+   */
   async today(
     scope: string,
     userId: string,
-    currency: string,
+    _currency: string,
     limit: number,
   ): Promise<AllowanceAccounts> {
+    const day = periodKey(this.clock.now(), this.timeZone, 'day');
+    const code = allowanceCode(`user:${userId}`, scope, LIMIT_CURRENCY, day);
+    const cached = this.ids.get(code);
+    const pool = this.ids.get(`${code}:pool`);
+    if (cached !== undefined && pool !== undefined) return { allowance: cached, sink: pool };
     const [allowance, sink] = await Promise.all([
-      this.allowance(scope, userId, currency, limit),
-      this.limitAccount(`limit:sink:${currency}`, currency, AccountFlags.none),
+      this.ledger.ensureAccount({
+        code,
+        currency: `${LIMIT_CURRENCY}:limit`,
+        flags: AccountFlags.debitsMustNotExceedCredits,
+      }),
+      this.ledger.ensureAccount({
+        code: `${code}:pool`,
+        currency: `${LIMIT_CURRENCY}:limit`,
+        flags: AccountFlags.none,
+      }),
     ]);
-    return { allowance, sink };
+    await this.fund(code, sink.id, allowance.id, toMinor(limit));
+    // Remembered only once funded: a failed funding is tried again on the next transfer.
+    this.ids.set(`${code}:pool`, sink.id);
+    this.ids.set(code, allowance.id);
+    return { allowance: allowance.id, sink: sink.id };
   }
 
-  private async allowance(
+  /**
+   * The transfer that gives `value` back to the allowance of the day `at` fell in (a refund
+   * of what a payment drew then). Its accounts exist: the payment created them.
+   */
+  async giveBack(
+    id: TransferId,
     scope: string,
     userId: string,
-    currency: string,
-    limit: number,
-  ): Promise<AccountId> {
-    const day = periodKey(this.clock.now(), this.timeZone, 'day');
-    const code = allowanceCode(`user:${userId}`, scope, currency, day);
-    const cached = this.ids.get(code);
-    if (cached !== undefined) return cached;
-    const { id } = await this.ledger.ensureAccount({
-      code,
-      currency: `${currency}:limit`,
-      flags: AccountFlags.debitsMustNotExceedCredits,
-    });
-    const source = await this.limitAccount(`limit:source:${currency}`, currency, AccountFlags.none);
-    const [funded] = await this.ledger.createTransfers([
-      fundingTransfer(code, source, id, toMinor(limit)),
+    at: Date,
+    value: Minor,
+  ): Promise<TransferRequest> {
+    const code = allowanceCode(
+      `user:${userId}`,
+      scope,
+      LIMIT_CURRENCY,
+      periodKey(at, this.timeZone, 'day'),
+    );
+    const [allowance, pool] = await Promise.all([
+      this.limitAccount(code, LIMIT_CURRENCY, AccountFlags.debitsMustNotExceedCredits),
+      this.limitAccount(`${code}:pool`, LIMIT_CURRENCY, AccountFlags.none),
     ]);
-    // idempotency_conflict: funded earlier with another limit; the day keeps its first limit.
-    if (!funded?.ok && funded?.code !== 'idempotency_conflict') {
-      throw new Error(`could not fund ${code}: ${funded?.code}`);
+    return {
+      id,
+      debitAccountId: pool,
+      creditAccountId: allowance,
+      amount: value,
+      kind: 'limit.return',
+    };
+  }
+
+  /**
+   * Funds the allowance once. A refusal the ledger recorded under a funding id would replay
+   * for the rest of the day, so a refused attempt is left behind and the next transfer tries
+   * the next id: a failure is never taken for a funding (two processes still agree on ids).
+   */
+  private async fund(code: string, pool: AccountId, allowance: AccountId, limit: Minor) {
+    for (let attempt = 0; attempt < MAX_FUNDING_ATTEMPTS; attempt++) {
+      const [funded] = await this.ledger.createTransfers([
+        fundingTransfer(code, pool, allowance, limit, attempt),
+      ]);
+      if (funded!.ok) return;
+      // idempotency_conflict may be a funding with another limit (the day keeps its first).
+      const [state] = await this.ledger.accounts([allowance]);
+      if (state && state.creditsPosted > 0n) return;
+      if (!funded!.replayed && funded!.code !== 'idempotency_conflict') {
+        throw new Error(`could not fund ${code}: ${funded!.code}`);
+      }
     }
-    // Remembered only once funded: a failed funding is tried again on the next transfer.
-    this.ids.set(code, id);
-    return id;
+    throw new Error(`could not fund ${code}: ${MAX_FUNDING_ATTEMPTS} attempts refused`);
   }
 
   private limitAccount(code: string, currency: string, flags: number): Promise<AccountId> {
     return limitAccount(this.ledger, this.ids, code, currency, flags);
   }
 }
+
+/** Every allowance is counted in this currency's minor units (see `DailyAllowances.value`). */
+const LIMIT_CURRENCY = DEFAULT_CURRENCY;
 
 /** Allowances are counted in their own unit, so they never mix with money in the totals. */
 async function limitAccount(
@@ -243,7 +317,8 @@ export class PeriodAllowances {
     const [allowance, used, source] = await Promise.all([
       this.account(codes.allowance, currency, AccountFlags.debitsMustNotExceedCredits),
       this.account(codes.used, currency, AccountFlags.none),
-      this.account(`limit:source:${currency}`, currency, AccountFlags.none),
+      // Its own source, like the daily pools: no limit account sums more than a few limits.
+      this.account(`${codes.allowance}:source`, currency, AccountFlags.none),
     ]);
     return { code: codes.allowance, allowance, used, source };
   }
@@ -294,7 +369,7 @@ export class PeriodAllowances {
     const delta = allowanceAdjustment(state.used, state.remaining, newLimit);
     if (delta === 0n) return undefined;
     const allowance = Number(rows.get(codes.allowance)!.id) as AccountId;
-    const source = await this.account(`limit:source:${currency}`, currency, AccountFlags.none);
+    const source = await this.account(`${codes.allowance}:source`, currency, AccountFlags.none);
     return {
       id: newTransferId(),
       debitAccountId: delta > 0n ? source : allowance,

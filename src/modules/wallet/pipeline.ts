@@ -21,6 +21,7 @@ import {
   type StoredResponse,
 } from '../../platform/idempotency.ts';
 import { isUuid } from '../../platform/ids.ts';
+import type { FxRates } from '../../platform/money.ts';
 import type { OutboxMessage } from '../../platform/outbox.ts';
 import type { IdentityService } from '../identity/index.ts';
 import {
@@ -123,16 +124,19 @@ export interface PipelineDeps {
   notifications: { notifyRows(tx: Tx, rows: readonly NotificationRow[]): Promise<void> };
   outbox: { enqueue(tx: Tx, messages: readonly OutboxMessage[]): Promise<void>; kick(): void };
   timeZone: string;
+  /** What each currency is worth against the limits, which are on value. */
+  fxRates: FxRates;
   risk?: RiskHook;
 }
 
 export class PaymentPipeline {
   private readonly accountIds = new Map<string, AccountId>();
-  private readonly allowances: DailyAllowances;
+  /** Daily allowances on value (every currency converted to fen of CNY at `fxRates`). */
+  readonly allowances: DailyAllowances;
   private readonly risk: RiskHook;
 
   constructor(private readonly d: PipelineDeps) {
-    this.allowances = new DailyAllowances(d.ledger, d.clock, d.timeZone);
+    this.allowances = new DailyAllowances(d.ledger, d.clock, d.timeZone, d.fxRates);
     this.risk = d.risk ?? allowAll;
     d.ledger.registerBatchWriter('idempotency', (tx, rows) =>
       d.idempotency.writeRows(tx, rows as IdempotencyRow[]),
@@ -167,7 +171,11 @@ export class PaymentPipeline {
         a.words?.verification ?? 'verify your identity before sending money',
       );
     }
-    if (a.perPaymentLimit && a.amount > a.perPaymentLimit.limit) {
+    // On value, like the daily limits: 5,000 USD is not within a limit of 5,000 CNY.
+    if (
+      a.perPaymentLimit &&
+      this.allowances.value(a.currency, BigInt(a.amount)) > BigInt(a.perPaymentLimit.limit)
+    ) {
       throw invalid(
         a.perPaymentLimit.message ??
           `amount must be at most ${a.perPaymentLimit.limit} per transfer`,
@@ -231,7 +239,9 @@ export class PaymentPipeline {
       ...timeout,
       ...(spec.metadata ? { metadata: spec.metadata } : {}),
     };
-    if (!limit) return [money];
+    if (!limit || allowance === undefined) return [money];
+    // A daily allowance counts value in fen of CNY; a family link's counts its own currency.
+    const drawn = 'accounts' in allowance ? amount : this.allowances.value(spec.currency, amount);
     return [
       { ...money, linked: true },
       {
@@ -239,7 +249,7 @@ export class PaymentPipeline {
         mode,
         debitAccountId: limit.allowance,
         creditAccountId: limit.sink,
-        amount,
+        amount: drawn,
         kind: 'limit.use',
         ...timeout,
       },

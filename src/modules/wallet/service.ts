@@ -17,7 +17,7 @@ import {
   type TransferId,
   transferIdFor,
 } from '../ledger/index.ts';
-import type { NotificationRow } from '../notifications/index.ts';
+import type { NotificationRow, NotificationService } from '../notifications/index.ts';
 import type { BankChannel } from './bank-channel.ts';
 import type { PaymentPipeline } from './pipeline.ts';
 import { legRefusal } from './refusal.ts';
@@ -166,6 +166,7 @@ export class WalletService {
     private readonly ledger: Ledger,
     private readonly identity: IdentityService,
     private readonly bank: BankChannel,
+    private readonly notifications: NotificationService,
     private readonly config: WalletConfig,
     private readonly pipeline: PaymentPipeline,
     private readonly hooks: WalletHooks = noWalletHooks,
@@ -206,27 +207,39 @@ export class WalletService {
     return { balances };
   }
 
+  /**
+   * Records the top-up, charges the bank, credits the wallet. The record comes first so that a
+   * crash between the charge and the credit leaves a trace: `reconcileTopups` later asks the
+   * bank what became of the charge and credits it (same transfer id: once) or drops it.
+   */
   async topUp(user: Caller, input: { amount: number; currency?: string }, key: string | undefined) {
     const currency = input.currency ?? DEFAULT_CURRENCY;
     if (input.amount > this.config.maxTopupAmount) {
       throw invalid(`amount must be at most ${this.config.maxTopupAmount}`, { field: 'amount' });
     }
     const id = key ? transferIdFor('wallet.topup', user.id, key) : newTransferId();
+    const now = this.clock.now();
+    const inserted = await this.db.query(
+      `INSERT INTO topups (id, user_id, amount, currency, status, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, 'charging', $5, $5) ON CONFLICT (id) DO NOTHING`,
+      [id, user.id, input.amount, currency, now],
+    );
+    if (inserted.rowCount === 0) {
+      const { rows } = await this.db.query<{ amount: string; currency: string }>(
+        'SELECT amount, currency FROM topups WHERE id = $1',
+        [id],
+      );
+      // The bank must never be charged for a different amount under the same reference.
+      if (Number(rows[0]!.amount) !== input.amount || rows[0]!.currency !== currency) {
+        throw new AppError('idempotency_conflict', 'this key was used for another top-up');
+      }
+    }
     const outcome = await this.bank.charge(id, toMinor(input.amount), currency);
-    if (outcome !== 'succeeded')
+    if (outcome !== 'succeeded') {
+      if (outcome === 'failed') await this.setTopupStatus(id, 'failed');
       throw new AppError('bank_declined', 'the bank declined this top-up');
-    const [result] = await this.ledger.createTransfers([
-      {
-        id,
-        debitAccountId: await this.bankAccount(currency),
-        creditAccountId: await this.walletAccount(user.id, currency),
-        amount: toMinor(input.amount),
-        kind: 'topup',
-        metadata: { userId: user.id },
-      },
-    ]);
-    if (!result!.ok) throw legRefusal(result!.code, 'money');
-    const t = result!.transfer;
+    }
+    const t = await this.creditTopup(id, user.id, toMinor(input.amount), currency);
     return {
       id: t.id,
       status: 'succeeded' as const,
@@ -234,6 +247,70 @@ export class WalletService {
       currency: t.currency,
       createdAt: t.createdAt.toISOString(),
     };
+  }
+
+  private async creditTopup(id: TransferId, userId: string, amount: bigint, currency: string) {
+    const [result] = await this.ledger.createTransfers([
+      {
+        id,
+        debitAccountId: await this.bankAccount(currency),
+        creditAccountId: await this.walletAccount(userId, currency),
+        amount,
+        kind: 'topup',
+        metadata: { userId },
+      },
+    ]);
+    if (!result!.ok) throw legRefusal(result!.code, 'money');
+    await this.setTopupStatus(id, 'credited');
+    return result!.transfer;
+  }
+
+  private async setTopupStatus(id: string, status: 'credited' | 'failed' | 'refunded') {
+    await this.db.query(
+      `UPDATE topups SET status = $2, updated_at = $3 WHERE id = $1 AND status = 'charging'`,
+      [id, status, this.clock.now()],
+    );
+  }
+
+  /**
+   * The restart-safe job for top-ups that never reached the ledger (older than
+   * topupReconcileSeconds, so requests still in flight are left alone): a charge the bank
+   * took is credited; one it declined or never received is closed. A charge whose credit the
+   * ledger refuses is refunded to the card. Safe in several processes at once: the credit's
+   * id is the top-up's, and a refund happens only once the ledger has refused that id for good.
+   */
+  async reconcileTopups(): Promise<void> {
+    const cutoff = new Date(this.clock.now().getTime() - this.config.topupReconcileSeconds * 1000);
+    const { rows } = await this.db.query<{
+      id: TransferId;
+      user_id: string;
+      amount: string;
+      currency: string;
+    }>(
+      `SELECT id, user_id, amount, currency FROM topups
+        WHERE status = 'charging' AND created_at <= $1 ORDER BY created_at LIMIT 500`,
+      [cutoff],
+    );
+    for (const r of rows) {
+      try {
+        const outcome = await this.bank.chargeStatus(r.id);
+        if (outcome === 'processing') continue;
+        if (outcome !== 'succeeded') {
+          await this.setTopupStatus(r.id, 'failed');
+          continue;
+        }
+        try {
+          await this.creditTopup(r.id, r.user_id, BigInt(r.amount), r.currency);
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          // The ledger refused the credit (and keeps refusing that id): give the money back.
+          await this.bank.refund(r.id);
+          await this.setTopupStatus(r.id, 'refunded');
+        }
+      } catch {
+        // This one waits for the next run; the others are not held up by it.
+      }
+    }
   }
 
   async withdraw(
@@ -284,7 +361,7 @@ export class WalletService {
       );
       return id;
     });
-    await this.settleWithdrawal(withdrawalId);
+    await this.attemptSettlement(withdrawalId);
     return this.withdrawal(user.id, withdrawalId);
   }
 
@@ -345,12 +422,81 @@ export class WalletService {
     );
   }
 
-  /** The restart-safe job: every withdrawal still pending is asked about again. */
+  /**
+   * The restart-safe job: every withdrawal still pending whose retry is due is asked about
+   * again. Each one's failure is its own: it waits out its backoff while the others settle.
+   */
   async settlePendingWithdrawals(): Promise<void> {
     const { rows } = await this.db.query<{ id: string }>(
-      `SELECT id FROM withdrawals WHERE status = 'pending' ORDER BY created_at LIMIT 500`,
+      `SELECT id FROM withdrawals
+        WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+        ORDER BY next_attempt_at NULLS FIRST, created_at LIMIT 500`,
+      [this.clock.now()],
     );
-    for (const r of rows) await this.settleWithdrawal(r.id);
+    for (const r of rows) await this.attemptSettlement(r.id);
+  }
+
+  /** Settles one withdrawal; a failure (the bank unreachable) is counted and retried later. */
+  private async attemptSettlement(id: string): Promise<void> {
+    try {
+      await this.settleWithdrawal(id);
+    } catch (err) {
+      await this.settlementFailed(id, err);
+    }
+  }
+
+  /**
+   * Backoff doubles from withdrawalRetrySeconds (at most 6 hours). After withdrawalMaxAttempts
+   * the withdrawal fails and its hold is voided, so the money is the user's again; if the bank
+   * did pay out meanwhile, it is reconciled by hand (no channel answer means no way to know).
+   */
+  private async settlementFailed(id: string, err: unknown): Promise<void> {
+    const now = this.clock.now();
+    const message = err instanceof Error ? err.message : String(err);
+    const { rows } = await this.db.query<{ attempts: number }>(
+      `UPDATE withdrawals
+          SET attempts = attempts + 1, last_error = $2, updated_at = $3,
+              next_attempt_at = $3::timestamptz
+                + make_interval(secs => least($4::float8 * power(2, attempts), 21600))
+        WHERE id = $1 AND status = 'pending' RETURNING attempts`,
+      [id, message.slice(0, 500), now, this.config.withdrawalRetrySeconds],
+    );
+    if (!rows[0] || rows[0].attempts < this.config.withdrawalMaxAttempts) return;
+    await inTransaction(this.db, async (tx) => {
+      const { rows: locked } = await tx.query<{
+        user_id: string;
+        hold_transfer_id: TransferId;
+        amount: string;
+        currency: string;
+      }>(
+        `SELECT user_id, hold_transfer_id, amount, currency FROM withdrawals
+          WHERE id = $1 AND status = 'pending' FOR UPDATE`,
+        [id],
+      );
+      const w = locked[0];
+      if (!w) return;
+      // The same id as a decline's void: whichever comes first releases the hold, once.
+      const [voided] = await this.ledger.createTransfersIn(tx, [
+        {
+          id: transferIdFor('withdrawal.void', id),
+          mode: 'void',
+          pendingId: w.hold_transfer_id,
+          kind: 'withdrawal',
+        },
+      ]);
+      if (!voided!.ok) throw new Error(`withdrawal ${id}: void failed with ${voided!.code}`);
+      await tx.query(
+        `UPDATE withdrawals SET status = 'failed', failure_reason = $2, next_attempt_at = NULL,
+                updated_at = $3 WHERE id = $1`,
+        [id, 'the bank could not be reached', now],
+      );
+      await this.notifications.notify(tx, w.user_id, 'withdrawal.failed', {
+        withdrawalId: id,
+        amount: Number(w.amount),
+        currency: w.currency,
+        reason: 'the bank could not be reached',
+      });
+    });
   }
 
   /**

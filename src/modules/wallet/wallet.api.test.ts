@@ -242,6 +242,22 @@ describe('transfers', () => {
     expect(await balance(a)).toBe(900);
   });
 
+  it('keeps payments locked for 180 minutes after five wrong PINs, and no longer', async () => {
+    const a = await user({ balance: 1_000, pin: '739104' });
+    const b = await user();
+    const withPin = (pin: string) => send(a, { to: { userId: b.id }, amount: 100, pin });
+    for (let i = 0; i < 5; i++) {
+      expect((await withPin(`28051${i}`)).json().code).toBe(i < 4 ? 'pin_invalid' : 'pin_locked');
+    }
+    t.clock.advance(179 * 60_000);
+    const still = await withPin('739104');
+    expect(still.statusCode).toBe(423);
+    expect(still.json().code).toBe('pin_locked');
+    t.clock.advance(60_000);
+    expect((await withPin('739104')).statusCode).toBe(201);
+    expect(await balance(b)).toBe(100);
+  });
+
   it('enforces the daily limit under concurrency', async () => {
     const a = await user({ balance: 1_000_000 });
     const b = await user();
@@ -258,6 +274,55 @@ describe('transfers', () => {
     // A new day brings a new allowance.
     t.clock.advance(24 * 3600_000);
     expect((await send(a, { to: { userId: b.id }, amount: 40_000 })).statusCode).toBe(201);
+  });
+
+  it('counts every currency against one daily limit, on value', async () => {
+    const a = await user({ balance: 150_000 });
+    const top = await call('POST', '/api/v1/wallet/topups', {
+      user: a,
+      body: { amount: 100_000, currency: 'USD' },
+    });
+    expect(top.statusCode).toBe(201);
+    const b = await user();
+    expect((await send(a, { to: { userId: b.id }, amount: 100_000 })).statusCode).toBe(201);
+    expect((await send(a, { to: { userId: b.id }, amount: 50_000 })).statusCode).toBe(201);
+    // The CNY limit is used up: the same day, USD (or any currency) goes out no more.
+    const usd = await send(a, { to: { userId: b.id }, amount: 100, currency: 'USD' });
+    expect(usd.statusCode).toBe(409);
+    expect(usd.json().code).toBe('limit_exceeded');
+    expect(await balance(b, 'USD')).toBe(0);
+    expect(await balance(a, 'USD')).toBe(100_000);
+  });
+
+  it('holds foreign amounts to the limits at their value in CNY', async () => {
+    const a = await user();
+    await call('POST', '/api/v1/wallet/topups', {
+      user: a,
+      body: { amount: 100_000, currency: 'USD' },
+    });
+    const b = await user();
+    // USD 200 is worth more than the per-transfer limit of CNY 1,000 (USD = 7.5 by default).
+    const big = await send(a, { to: { userId: b.id }, amount: 20_000, currency: 'USD' });
+    expect(big.statusCode).toBe(422);
+    // USD 100 counts as CNY 750 against the daily CNY 1,500.
+    expect(
+      (await send(a, { to: { userId: b.id }, amount: 10_000, currency: 'USD' })).statusCode,
+    ).toBe(201);
+    expect(
+      (await send(a, { to: { userId: b.id }, amount: 10_001, currency: 'USD' })).json().code,
+    ).toBe('limit_exceeded');
+    expect(
+      (await send(a, { to: { userId: b.id }, amount: 10_000, currency: 'USD' })).statusCode,
+    ).toBe(201);
+    expect(await balance(b, 'USD')).toBe(20_000);
+  });
+
+  it('allows a transfer of exactly the per-transfer limit', async () => {
+    const a = await user({ balance: 100_000 });
+    const b = await user();
+    const res = await send(a, { to: { userId: b.id }, amount: 100_000 });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(await balance(b)).toBe(100_000);
   });
 
   it('never overdraws a wallet under racing transfers', async () => {
@@ -461,6 +526,21 @@ describe('withdrawals', () => {
     expect(await balance(a)).toBe(400);
   });
 
+  it('asks for the PIN once one is set', async () => {
+    const a = await user({ balance: 1_000, pin: '739104' });
+    const w = (body: Record<string, unknown>) =>
+      call('POST', '/api/v1/wallet/withdrawals', { user: a, body });
+    const missing = await w({ amount: 600 });
+    expect(missing.statusCode).toBe(403);
+    expect(missing.json().code).toBe('pin_invalid');
+    const wrong = await w({ amount: 600, pin: '280517' });
+    expect(wrong.json()).toMatchObject({ code: 'pin_invalid', triesLeft: 4 });
+    expect(await balance(a)).toBe(1_000);
+    const right = await w({ amount: 600, pin: '739104' });
+    expect(right.statusCode).toBe(201);
+    expect(await balance(a)).toBe(400);
+  });
+
   it('refunds when the bank declines', async () => {
     const a = await user({ balance: 1_000 });
     t.services.bank.setMode({ kind: 'fail' });
@@ -518,10 +598,20 @@ describe('history, statements and export', () => {
   it('shows only the caller’s entries, with counterparty and note, paginated', async () => {
     const a = await user({ balance: 10_000, nickname: 'Alice' });
     const b = await user({ nickname: 'Bob' });
-    const c = await user();
+    const c = await user({ balance: 100 });
+    const d = await user();
     for (let i = 1; i <= 5; i++)
       await send(a, { to: { userId: b.id }, amount: i * 10, note: `n${i}` });
-    await send(c, { to: { userId: b.id }, amount: 1 }).catch(() => {});
+    // Entries of other users, one of them with a's counterparty: a must see neither.
+    const others = [
+      await send(c, { to: { userId: b.id }, amount: 1 }),
+      await send(c, { to: { userId: d.id }, amount: 2 }),
+    ];
+    expect(others.map((r) => r.statusCode)).toEqual([201, 201]);
+    const all = (await call('GET', '/api/v1/transactions?limit=100', { user: a })).json();
+    expect(all.items).toHaveLength(6);
+    const ids = (all.items as { id: string }[]).map((x) => x.id);
+    for (const r of others) expect(ids).not.toContain(r.json().id);
     const page1 = await call('GET', '/api/v1/transactions?limit=3', { user: a });
     const p1 = page1.json();
     expect(p1.items).toHaveLength(3);
@@ -543,7 +633,8 @@ describe('history, statements and export', () => {
     expect(onlyTransfers.items).toHaveLength(5);
     const bSide = (await call('GET', '/api/v1/transactions', { user: b })).json();
     expect(bSide.items.every((x: { direction: string }) => x.direction === 'in')).toBe(true);
-    expect(bSide.items[0].counterparty.nickname).toBe('Alice');
+    expect(bSide.items[0].counterparty.userId).toBe(c.id);
+    expect(bSide.items[1].counterparty.nickname).toBe('Alice');
     expect((await call('GET', '/api/v1/transactions?cursor=garbage', { user: a })).statusCode).toBe(
       422,
     );
