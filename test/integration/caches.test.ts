@@ -8,12 +8,13 @@ import { api, freshIdNumber, startTestApp, type TestApp, type TestUser } from '.
  * waits for the NOTIFY of every change committed so far (what the network round trip between
  * a client's two requests gives in production); the same process needs no wait at all.
  */
+const METRICS_TOKEN = 'metrics-token-for-tests';
 let a: TestApp;
 let b: TestApp;
 
 beforeAll(async () => {
   a = await startTestApp();
-  b = await startTestApp();
+  b = await startTestApp({ HEBAO_METRICS_TOKEN: METRICS_TOKEN });
   await a.services.cacheBus.start();
   await b.services.cacheBus.start();
   expect(a.services.cacheBus.live && b.services.cacheBus.live).toBe(true);
@@ -160,7 +161,11 @@ describe('caches across processes', () => {
   });
 
   it('reports its caches on /metrics', async () => {
-    const res = await b.app.inject({ method: 'GET', url: '/metrics' });
+    const res = await b.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(res.body).toContain('hebao_cache_listening 1');
     expect(res.body).toMatch(/hebao_cache_lookups\{cache="sessions",result="hit"\} [1-9]/);
   });

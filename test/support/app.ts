@@ -4,6 +4,7 @@ import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { checkCharacter } from '../../src/modules/identity/id-number.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
+import { IdempotencyStore } from '../../src/platform/idempotency.ts';
 import { createServices, type ServiceOptions, type Services } from '../../src/services.ts';
 import { testDatabaseUrl, testPool } from './db.ts';
 
@@ -68,6 +69,14 @@ export async function useTestApp(
   });
   afterAll(() => t.close());
   return t;
+}
+
+/**
+ * The key a feature derives its ids from for a request sent with `Idempotency-Key: key`
+ * (see IdempotencyStore): the caller's key joined with the request's fingerprint.
+ */
+export function derivedKey(key: string, path: string, body: unknown, method = 'POST'): string {
+  return `${key}\u0000${IdempotencyStore.fingerprint({ method, path, body })}`;
 }
 
 let phoneCounter = Math.floor(Math.random() * 1e8);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { api, type TestUser, useTestApp } from '../../../test/support/app.ts';
+import { api, derivedKey, type TestUser, useTestApp } from '../../../test/support/app.ts';
 import { AccountFlags, MAX_BIGINT, transferIdFor } from '../ledger/index.ts';
 import { fundingId, periodKey } from './daily-allowance.ts';
 
@@ -116,7 +116,11 @@ describe('top-up reconciliation', () => {
       spy.mockRestore();
     }
     expect(await balance(a)).toBe(0);
-    const id = transferIdFor('wallet.topup', a.id, 'crash-1');
+    const id = transferIdFor(
+      'wallet.topup',
+      a.id,
+      derivedKey('crash-1', '/api/v1/wallet/topups', { amount: 4_321 }),
+    );
     expect(bank.chargeRecord(id)).toMatchObject({ outcome: 'succeeded', amount: 4_321n });
 
     // Not yet: the request might still be in flight.
@@ -153,7 +157,7 @@ describe('top-up reconciliation', () => {
     expect(rows).toEqual([{ status: 'failed' }]);
   });
 
-  it('refuses a key reused for another amount before charging the bank', async () => {
+  it('refuses a top-up id reused for another amount before charging the bank', async () => {
     const a = await user();
     const headers = { 'idempotency-key': 'reuse-1' };
     const first = await call('POST', '/api/v1/wallet/topups', {
@@ -162,9 +166,14 @@ describe('top-up reconciliation', () => {
       headers,
     });
     expect(first.statusCode).toBe(201);
-    // Past the HTTP replay store (as after its 48 h purge), the top-up record still knows it.
+    // Past the HTTP replay store, the same top-up id with another amount (a caller of the
+    // service that derived it wrongly) is refused by the top-up record before any charge.
     const again = await t.services.wallet
-      .topUp({ id: a.id, verified: true }, { amount: 999 }, 'reuse-1')
+      .topUp(
+        { id: a.id, verified: true },
+        { amount: 999 },
+        derivedKey('reuse-1', '/api/v1/wallet/topups', { amount: 100 }),
+      )
       .catch((e) => e);
     expect(again.code).toBe('idempotency_conflict');
     expect(await balance(a)).toBe(100);

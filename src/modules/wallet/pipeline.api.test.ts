@@ -24,6 +24,8 @@ const { befriend } = socialApi(t);
 type Json = Record<string, unknown>;
 
 async function groupOf(owner: TestUser, members: TestUser[]): Promise<string> {
+  // A member adds only their own friends.
+  for (const m of members) await befriend(owner, m);
   const res = await call('POST', '/api/v1/groups', {
     user: owner,
     body: { name: '风控', memberIds: members.map((m) => m.id) },
