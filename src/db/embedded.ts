@@ -299,6 +299,10 @@ export async function startEmbeddedPostgres(
         String(port),
         '-c',
         'listen_addresses=127.0.0.1',
+        // TCP only: a Unix socket leaves a lock file in /tmp that a postmaster killed with
+        // SIGKILL never removes, and the next start on that port then refuses to run.
+        '-c',
+        'unix_socket_directories=',
         '-c',
         'max_connections=200',
       ],
