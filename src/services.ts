@@ -112,9 +112,14 @@ export function createServices(
   const bank = new SandboxBankChannel(clock);
   const idempotency = new IdempotencyStore(db);
   const outbox = new OutboxDispatcher(db);
-  outbox.on(FEED_PAYMENT_TOPIC, async (tx, payload) => {
-    const p = payload as unknown as FeedPayment & { createdAt: string };
-    await social.feed.recordPaymentIn(tx, { ...p, createdAt: new Date(p.createdAt) });
+  outbox.on(FEED_PAYMENT_TOPIC, async (tx, payloads) => {
+    await social.feed.recordPaymentsIn(
+      tx,
+      payloads.map((payload) => {
+        const p = payload as unknown as FeedPayment & { createdAt: string };
+        return { ...p, createdAt: new Date(p.createdAt) };
+      }),
+    );
   });
   const pipeline = new PaymentPipeline({
     ledger,

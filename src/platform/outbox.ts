@@ -6,8 +6,11 @@ export interface OutboxMessage {
   payload: Record<string, unknown>;
 }
 
-/** Carries out one message inside the transaction that deletes it; must not commit on its own. */
-export type OutboxHandler = (tx: Tx, payload: Record<string, unknown>) => Promise<void>;
+/**
+ * Carries out messages of one topic inside the transaction that deletes them (all that one
+ * claim found, in order); must not commit on its own.
+ */
+export type OutboxHandler = (tx: Tx, payloads: Record<string, unknown>[]) => Promise<void>;
 
 export interface OutboxOptions {
   /** How often each process looks for due messages when nothing woke it. */
@@ -118,6 +121,7 @@ export class OutboxDispatcher {
   private async deliverBatch(): Promise<number> {
     const failures: { id: string; error: string }[] = [];
     const claimedCount = await inTransaction(this.db, async (tx) => {
+      failures.length = 0; // a retried transaction starts afresh
       const { rows } = await tx.query<Claimed>(
         `SELECT id, topic, payload, attempts FROM outbox
           WHERE available_at <= now() AND attempts < $2
@@ -125,21 +129,35 @@ export class OutboxDispatcher {
         [this.options.batch, this.options.maxAttempts],
       );
       const done: string[] = [];
+      const byTopic = new Map<string, Claimed[]>();
       for (const m of rows) {
-        const handler = this.handlers.get(m.topic);
+        const list = byTopic.get(m.topic) ?? [];
+        if (list.length === 0) byTopic.set(m.topic, list);
+        list.push(m);
+      }
+      for (const [topic, messages] of byTopic) {
+        const handler = this.handlers.get(topic);
         if (!handler) {
-          failures.push({ id: m.id, error: `no handler for ${m.topic}` });
+          for (const m of messages) failures.push({ id: m.id, error: `no handler for ${topic}` });
           continue;
         }
-        // Each message in a savepoint: one that fails is retried later, alone.
-        await tx.query('SAVEPOINT outbox_message');
-        try {
-          await handler(tx, m.payload);
-          await tx.query('RELEASE SAVEPOINT outbox_message');
-          done.push(m.id);
-        } catch (err) {
-          await tx.query('ROLLBACK TO SAVEPOINT outbox_message');
-          failures.push({ id: m.id, error: String((err as Error)?.message ?? err) });
+        // All of a topic's messages at once; if that fails, each alone, so that one bad
+        // message is retried later by itself and does not hold the others back.
+        if (
+          await attempt(tx, () =>
+            handler(
+              tx,
+              messages.map((m) => m.payload),
+            ),
+          )
+        ) {
+          done.push(...messages.map((m) => m.id));
+          continue;
+        }
+        for (const m of messages) {
+          const error = await attempt(tx, () => handler(tx, [m.payload]), true);
+          if (error === true) done.push(m.id);
+          else failures.push({ id: m.id, error });
         }
       }
       if (done.length > 0) await tx.query('DELETE FROM outbox WHERE id = ANY($1)', [done]);
@@ -155,5 +173,24 @@ export class OutboxDispatcher {
     });
     for (const f of failures) this.onError(new Error(`outbox message ${f.id}: ${f.error}`));
     return claimedCount;
+  }
+}
+
+/** Runs `work` in a savepoint: true if it went through, else rolled back (with its error). */
+async function attempt(tx: Tx, work: () => Promise<void>, withError?: false): Promise<boolean>;
+async function attempt(tx: Tx, work: () => Promise<void>, withError: true): Promise<true | string>;
+async function attempt(
+  tx: Tx,
+  work: () => Promise<void>,
+  withError = false,
+): Promise<boolean | string> {
+  await tx.query('SAVEPOINT outbox_delivery');
+  try {
+    await work();
+    await tx.query('RELEASE SAVEPOINT outbox_delivery');
+    return true;
+  } catch (err) {
+    await tx.query('ROLLBACK TO SAVEPOINT outbox_delivery');
+    return withError ? String((err as Error)?.message ?? err) : false;
   }
 }

@@ -98,9 +98,13 @@ describe('caches across processes', () => {
     expect((await me(b, onPhone)).statusCode).toBe(401);
     expect((await me(b, u)).statusCode).toBe(200);
 
+    // The payee cache (who a transfer names as its receiver) too.
+    expect((await b.services.identity.payee(u.id))?.nickname).not.toBe('新名字');
     await a.services.db.query(`UPDATE users SET nickname = '新名字' WHERE id = $1`, [u.id]);
     await b.services.cacheBus.sync();
     expect((await b.services.identity.authenticate(u.token))?.nickname).toBe('新名字');
+    expect(await b.services.identity.payee(u.id)).toEqual({ id: u.id, nickname: '新名字' });
+    expect(await b.services.identity.payee(newId())).toBeUndefined();
   });
 
   it('sees a block and an unblock made in the other process', async () => {

@@ -206,10 +206,10 @@ describe("a payment's side effects", () => {
   it('are retried alone when one fails, and the others still go', async () => {
     const d = new OutboxDispatcher(db);
     const seen: string[] = [];
-    d.on('test.flaky', async (tx, payload) => {
+    d.on('test.flaky', async (tx, payloads) => {
       await tx.query('SELECT 1');
-      if (payload.fail) throw new Error('not yet');
-      seen.push(String(payload.n));
+      if (payloads.some((p) => p.fail)) throw new Error('not yet');
+      seen.push(...payloads.map((p) => String(p.n)));
     });
     await db.query(
       `INSERT INTO outbox (topic, payload) VALUES
@@ -228,8 +228,13 @@ describe("a payment's side effects", () => {
 // The real handler, as services.ts registers it on every process's dispatcher.
 async function payloadHandler(
   tx: Parameters<Parameters<OutboxDispatcher['on']>[1]>[0],
-  payload: Record<string, unknown>,
+  payloads: Record<string, unknown>[],
 ) {
-  const p = payload as unknown as FeedPayment & { createdAt: string };
-  await t.services.social.feed.recordPaymentIn(tx, { ...p, createdAt: new Date(p.createdAt) });
+  await t.services.social.feed.recordPaymentsIn(
+    tx,
+    payloads.map((payload) => {
+      const p = payload as unknown as FeedPayment & { createdAt: string };
+      return { ...p, createdAt: new Date(p.createdAt) };
+    }),
+  );
 }

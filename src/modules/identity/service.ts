@@ -190,12 +190,19 @@ function refuseWeakPassword(password: string, phone: string, field: string): voi
   throw invalid(`${field} ${why}; choose another`, { field, reason });
 }
 
+export interface Payee {
+  id: string;
+  nickname: string;
+}
+
 export class IdentityService {
   private readonly codes: PhoneCodes;
   private readonly adminPhones: Set<string>;
   private readonly pinKeys: PinKeyring;
   /** SHA-256 of a session token (base64url) → the live session; evicted by session and user. */
   private readonly sessionCache: BusCache<CachedSession | undefined> | undefined;
+  /** User id → who they are to a payer (id and nickname); evicted when the user changes. */
+  private readonly payeeCache: BusCache<Payee | undefined> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -218,6 +225,9 @@ export class IdentityService {
       bus.on('session', (id) => cache.evictTag(`s:${id}`));
       bus.on('user', (id) => cache.evictTag(`u:${id}`));
       this.sessionCache = cache;
+      const payees = bus.cache<Payee | undefined>('payees', (p) => (p ? [`u:${p.id}`] : []));
+      bus.on('user', (id) => payees.evictTag(`u:${id}`));
+      this.payeeCache = payees;
     }
   }
 
@@ -441,6 +451,19 @@ export class IdentityService {
       [id],
     );
     return rows[0];
+  }
+
+  /**
+   * The user a payment names as its receiver: id and nickname only, cached (a nickname change
+   * evicts it in every process; an unknown id is not cached, so a new user is found at once).
+   */
+  async payee(id: string): Promise<Payee | undefined> {
+    const load = async () => {
+      const u = await this.user(id);
+      return u ? { id: u.id, nickname: u.nickname } : undefined;
+    };
+    if (!this.payeeCache) return load();
+    return this.payeeCache.get(id, load, (p) => p !== undefined);
   }
 
   /** A user's nickname, for notifications that name who acted; inside a transaction with `q`. */

@@ -134,47 +134,63 @@ export class FeedService {
     return inTransaction(this.db, (tx) => this.recordPaymentIn(tx, payment));
   }
 
-  /**
-   * As `recordPayment`, inside the caller's transaction: the outbox delivers payments this way,
-   * deleting the message in the same transaction, so each payment is fanned out exactly once.
-   */
+  /** As `recordPayment`, inside the caller's transaction. */
   async recordPaymentIn(tx: Tx, payment: PaymentRecord): Promise<{ recorded: boolean }> {
-    const { transferId, fromUserId, toUserId } = payment;
-    if (![transferId, fromUserId, toUserId].every(isUuid) || fromUserId === toUserId) {
-      throw invalid('a feed payment needs a transfer id and two different users');
+    return { recorded: (await this.recordPaymentsIn(tx, [payment])) > 0 };
+  }
+
+  /**
+   * Many payments at once, inside the caller's transaction: how the outbox delivers them (in
+   * the transaction that deletes their messages, so each is fanned out exactly once). Two
+   * statements however many: the friend lists held shared, then the payments and their inbox
+   * rows (none for a payment recorded before). Returns how many were new.
+   */
+  async recordPaymentsIn(tx: Tx, payments: readonly PaymentRecord[]): Promise<number> {
+    if (payments.length === 0) return 0;
+    for (const { transferId, fromUserId, toUserId } of payments) {
+      if (![transferId, fromUserId, toUserId].every(isUuid) || fromUserId === toUserId) {
+        throw invalid('a feed payment needs a transfer id and two different users');
+      }
     }
-    await this.graph.lockFriendLists(tx, [fromUserId, toUserId], 'fan-out');
-    // One statement: the payment, then its inbox rows (none when it was recorded before).
+    await this.graph.lockFriendLists(
+      tx,
+      payments.flatMap((p) => [p.fromUserId, p.toUserId]),
+      'fan-out',
+    );
     // Friends of the payer cannot have blocked the payer (a block ends the friendship), but
     // they may have blocked the payee, and the reverse: those readers are left out.
-    const { rows } = await tx.query<{ seq: string }>(
-      `WITH p AS (
+    const { rows } = await tx.query<{ n: number }>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
+           WITH ORDINALITY AS i(transfer_id, from_id, to_id, note, visibility, created_at, ord)
+       ), p AS (
          INSERT INTO feed_payments (transfer_id, from_user_id, to_user_id, note, visibility, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (transfer_id) DO NOTHING RETURNING seq
+         SELECT transfer_id, from_id, to_id, note, visibility, created_at FROM input ORDER BY ord
+         ON CONFLICT (transfer_id) DO NOTHING
+         RETURNING seq, transfer_id, from_user_id, to_user_id, visibility
        ), fanned AS (
          INSERT INTO feed_entries (owner_id, seq, kind, item_id)
-         SELECT o.owner_id, p.seq, 'payment', $1::uuid FROM p, (
-           SELECT $2::uuid AS owner_id UNION SELECT $3::uuid
+         SELECT o.owner_id, p.seq, 'payment', p.transfer_id FROM p CROSS JOIN LATERAL (
+           SELECT p.from_user_id AS owner_id UNION SELECT p.to_user_id
            UNION SELECT f.friend_id FROM friendships f
-                  WHERE f.user_id IN ($2::uuid, $3::uuid) AND $5 <> 'private'
+                  WHERE f.user_id IN (p.from_user_id, p.to_user_id) AND p.visibility <> 'private'
          ) o
-         WHERE o.owner_id IN ($2::uuid, $3::uuid) OR NOT EXISTS (
+         WHERE o.owner_id IN (p.from_user_id, p.to_user_id) OR NOT EXISTS (
            SELECT 1 FROM blocks b
-            WHERE (b.blocker_id = o.owner_id AND b.blocked_id IN ($2::uuid, $3::uuid))
-               OR (b.blocked_id = o.owner_id AND b.blocker_id IN ($2::uuid, $3::uuid)))
+            WHERE (b.blocker_id = o.owner_id AND b.blocked_id IN (p.from_user_id, p.to_user_id))
+               OR (b.blocked_id = o.owner_id AND b.blocker_id IN (p.from_user_id, p.to_user_id)))
        )
-       SELECT seq FROM p`,
+       SELECT count(*)::int AS n FROM p`,
       [
-        transferId,
-        fromUserId,
-        toUserId,
-        payment.note?.trim() || null,
-        payment.visibility,
-        payment.createdAt,
+        payments.map((p) => p.transferId),
+        payments.map((p) => p.fromUserId),
+        payments.map((p) => p.toUserId),
+        payments.map((p) => p.note?.trim() || null),
+        payments.map((p) => p.visibility),
+        payments.map((p) => p.createdAt),
       ],
     );
-    if (rows[0]?.seq === undefined) return { recorded: false };
-    return { recorded: true };
+    return rows[0]!.n;
   }
 
   /**

@@ -515,7 +515,7 @@ export class WalletService {
     }
     const currency = input.currency ?? DEFAULT_CURRENCY;
     const receiver = input.to.userId
-      ? await this.identity.user(input.to.userId)
+      ? await this.identity.payee(input.to.userId)
       : await this.receiverByPhone(user.id, input.to.phone ?? '');
     if (!receiver) throw notFound('receiver');
     if (receiver.id === user.id)
