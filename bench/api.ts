@@ -240,14 +240,30 @@ async function main() {
     base = server.base;
     const users = await setUp();
     const run = await transfers(users);
-    // Wait for the outbox to fan the payments out, and check the books.
+    // The feed fan-out runs from the outbox after each commit: say how far behind it was when
+    // the measured window closed, and how long it took to catch up (it is part of the work).
+    const db = new pg.Client({ connectionString: server.databaseUrl });
+    await db.connect();
+    const backlog = async () =>
+      Number((await db.query('SELECT count(*) AS n FROM outbox')).rows[0].n as string);
+    const behind = await backlog();
+    const drainStart = performance.now();
+    while ((await backlog()) > 0) await new Promise((r) => setTimeout(r, 100));
+    const drained = (performance.now() - drainStart) / 1000;
+    const { rows } = await db.query(
+      'SELECT (SELECT count(*) FROM feed_payments) AS payments, (SELECT count(*) FROM feed_entries) AS entries',
+    );
+    await db.end();
     const health = await fetch(`${base}/healthz`);
     if (!health.ok) throw new Error('server unhealthy after the run');
-    return run;
+    return { ...run, behind, drained, feed: rows[0] as { payments: string; entries: string } };
   });
   const other = [...api.statuses].filter(([s]) => s !== 201);
   log(
     `(a) HTTP transfers (PIN, note, feed fan-out): ${api.rate.toFixed(0)} transfers/s, p50 ${percentile(api.latencies, 50).toFixed(1)} ms, p99 ${percentile(api.latencies, 99).toFixed(1)} ms, ${api.ok} ok${other.length ? `, other answers ${JSON.stringify(Object.fromEntries(other))}` : ''}`,
+  );
+  log(
+    `    feed fan-out from the outbox: ${api.behind} payments behind at the end, caught up ${api.drained.toFixed(1)} s later; ${api.feed.payments} payments in feeds, ${api.feed.entries} inbox rows`,
   );
   const baseline = await ledgerBaseline();
   log(

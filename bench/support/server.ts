@@ -49,6 +49,8 @@ export async function verifyUser(
 
 export interface BenchServer {
   base: string;
+  /** The server's own database, for what a bench checks behind the API (the outbox). */
+  databaseUrl: string;
 }
 
 /**
@@ -94,7 +96,7 @@ export async function withBenchServer<T>(
       if (i > 120) throw new Error('server did not start');
       await new Promise((r) => setTimeout(r, 250));
     }
-    return await work({ base });
+    return await work({ base, databaseUrl: url.toString() });
   } finally {
     server?.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));
