@@ -182,7 +182,6 @@ const MAX_CLAIMS_PER_BATCH = 200;
 
 interface QueuedClaim {
   userId: string;
-  wallet: AccountId;
   resolve: (value: { amount: number; currency: string }) => void;
   reject: (err: unknown) => void;
 }
@@ -361,9 +360,10 @@ export class RedPacketService {
     // Most claims in a rush come after the last share went: a plain read answers them.
     const seen = await this.claimState(db, packetId, userId, false);
     refuseClaim(seen, clock.now());
-    const wallet = await this.d.wallet.walletAccount(userId, seen.currency);
+    // No wallet is made here: in a rush most claimers lose, and the winners' wallets are made
+    // in the claim's own transaction.
     return new Promise((resolve, reject) => {
-      const claim: QueuedClaim = { userId, wallet, resolve, reject };
+      const claim: QueuedClaim = { userId, resolve, reject };
       const queue = this.claimQueues.get(packetId);
       if (queue) {
         queue.push(claim);
@@ -446,13 +446,18 @@ export class RedPacketService {
           }
           if (moves.length === 0) return outcomes;
           const state = states.get(batch[moves[0]!.index]!.userId)!;
+          const wallets = await this.walletsIn(
+            tx,
+            moves.map(({ index }) => batch[index]!.userId),
+            state.currency,
+          );
           const results = await ledger.createTransfersIn(
             tx,
             moves.map(({ index, share }) => ({
               // One transfer per share, ever: a share's money cannot move twice.
               id: transferIdFor('redpacket.claim', packetId, String(share.position)),
               debitAccountId: state.escrowAccountId,
-              creditAccountId: batch[index]!.wallet,
+              creditAccountId: wallets.get(batch[index]!.userId)!,
               amount: toMinor(share.amount),
               kind: 'redpacket.claim',
               metadata: {
@@ -481,6 +486,47 @@ export class RedPacketService {
         throw err;
       }
     }
+  }
+
+  /**
+   * The winners' wallet accounts, made inside the claim's transaction where they do not exist
+   * yet: one statement for all of them, however many.
+   */
+  private async walletsIn(
+    tx: Tx,
+    userIds: readonly string[],
+    currency: string,
+  ): Promise<Map<string, AccountId>> {
+    const codes = userIds.map((u) => WalletService.walletCode(u, currency));
+    const { rows } = await tx.query<{ id: string; code: string }>(
+      `WITH ins AS (
+         INSERT INTO ledger_accounts (code, currency, flags)
+         SELECT c, $2, $3 FROM unnest($1::text[]) AS c
+         ON CONFLICT (code) DO NOTHING RETURNING id, code
+       )
+       SELECT id, code FROM ins
+       UNION ALL
+       SELECT id, code FROM ledger_accounts WHERE code = ANY($1::text[])`,
+      [codes, currency, AccountFlags.debitsMustNotExceedCredits],
+    );
+    const byCode = new Map(rows.map((r) => [r.code, Number(r.id) as AccountId]));
+    // A wallet made by another transaction at the same moment is not in this statement's
+    // snapshot (ON CONFLICT waited for it): a new statement sees it.
+    const missing = codes.filter((c) => !byCode.has(c));
+    if (missing.length > 0) {
+      const again = await tx.query<{ id: string; code: string }>(
+        'SELECT id, code FROM ledger_accounts WHERE code = ANY($1::text[])',
+        [missing],
+      );
+      for (const r of again.rows) byCode.set(r.code, Number(r.id) as AccountId);
+    }
+    return new Map(
+      userIds.map((u, i) => {
+        const id = byCode.get(codes[i]!);
+        if (id === undefined) throw new Error(`wallet ${codes[i]} could not be made`);
+        return [u, id];
+      }),
+    );
   }
 
   /**
