@@ -126,6 +126,44 @@ describe('a retry with the same Idempotency-Key', () => {
     expect(e2.statusCode, e2.body).toBe(201);
     expect(e2.json().id).not.toBe(e1.json().id);
     expect(e2.json().totalAmount).toBe(88);
+
+    // And a settle-up: the same key in another group settles there, not "again" in the first.
+    const debtor = await user({ balance: 10_000 });
+    const groups: string[] = [];
+    await befriend(a, debtor);
+    for (const name of ['合租', '旅行']) {
+      const g = await call('POST', '/api/v1/groups', {
+        user: a,
+        body: { name, memberIds: [debtor.id] },
+      });
+      expect(g.statusCode, g.body).toBe(201);
+      const expense = await call('POST', `/api/v1/groups/${g.json().id}/expenses`, {
+        user: a,
+        body: {
+          description: '房租',
+          amount: 1_000,
+          paidBy: a.id,
+          split: { method: 'equal', participants: [{ userId: a.id }, { userId: debtor.id }] },
+        },
+      });
+      expect(expense.statusCode, expense.body).toBe(201);
+      groups.push(g.json().id as string);
+    }
+    const settle = (groupId: string) =>
+      call('POST', `/api/v1/groups/${groupId}/settlements`, {
+        user: debtor,
+        body: { to: a.id, amount: 500 },
+        headers: { 'idempotency-key': 'k-settle' },
+      });
+    const s1 = await settle(groups[0]!);
+    expect(s1.statusCode, s1.body).toBe(201);
+    await db.query("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = 'k-settle'", [
+      debtor.id,
+    ]);
+    const s2 = await settle(groups[1]!);
+    expect(s2.statusCode, s2.body).toBe(201);
+    expect(s2.json().id).not.toBe(s1.json().id);
+    expect(await balance(debtor)).toBe(9_000);
   });
 
   it('sent many times at once moves the money once and answers every copy alike', async () => {
