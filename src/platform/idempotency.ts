@@ -79,8 +79,10 @@ export class IdempotencyStore {
       request_hash: string;
       response_status: number | null;
       response_body: unknown;
+      legacy_ids: boolean;
     }>(
-      'SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE user_id = $1 AND key = $2',
+      `SELECT request_hash, response_status, response_body, legacy_ids FROM idempotency_keys
+        WHERE user_id = $1 AND key = $2`,
       [userId, key],
     );
     const row = rows[0];
@@ -92,7 +94,9 @@ export class IdempotencyStore {
       userId,
       key,
       requestHash,
-      derivedKey: `${key}\u0000${requestHash}`,
+      // A key left unanswered by the code before the pipeline derived its ids from the key
+      // alone: its retry must find that money, not move it again.
+      derivedKey: row?.legacy_ids ? key : `${key}\u0000${requestHash}`,
       successStatus,
       recorded: false,
     };

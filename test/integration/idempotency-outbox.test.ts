@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { socialApi } from '../../src/modules/social/testing.ts';
 import { FEED_PAYMENT_TOPIC, type FeedPayment } from '../../src/modules/wallet/index.ts';
+import { IdempotencyStore } from '../../src/platform/idempotency.ts';
 import { OutboxDispatcher } from '../../src/platform/outbox.ts';
 import { api, type TestUser, useTestApp } from '../support/app.ts';
 
@@ -81,6 +82,28 @@ describe('a retry with the same Idempotency-Key', () => {
     expect(await balance(payer)).toBe(9_300);
     // And the answer is kept from now on.
     expect(await keyRow(member, 'k-crash')).toMatchObject({ response_status: 201 });
+  });
+
+  it('left unanswered by the code before the pipeline finds the money that moved then', async () => {
+    // The old code claimed the key empty, derived the transfer id from the key alone, and died
+    // before answering: the money moved, the key stayed "in progress" (migration 0023 marks it).
+    const a = await user({ balance: 1_000 });
+    const b = await user();
+    const body = { to: { userId: b.id }, amount: 400 };
+    const moved = await t.services.wallet.transfer(
+      { id: a.id, verified: true },
+      { ...body },
+      'k-legacy',
+    );
+    await db.query(
+      `INSERT INTO idempotency_keys (user_id, key, request_hash, legacy_ids) VALUES ($1, 'k-legacy', $2, true)`,
+      [a.id, IdempotencyStore.fingerprint({ method: 'POST', path: '/api/v1/transfers', body })],
+    );
+    const retry = await transfer(a, body, 'k-legacy');
+    expect(retry.statusCode, retry.body).toBe(201);
+    expect(retry.json().id).toBe(moved.id);
+    expect(await balance(b)).toBe(400);
+    expect(await keyRow(a, 'k-legacy')).toMatchObject({ response_status: 201 });
   });
 
   it('with another request is refused while the record is kept', async () => {
