@@ -128,9 +128,26 @@ export async function applyInTransaction(
     accountIds.add(t.creditAccountId);
   }
   const sortedIds = [...accountIds].filter((id) => Number.isSafeInteger(id)).sort((a, b) => a - b);
+  // Claim every id of the batch before reading what it already stands for. Account locks do
+  // not cover this: the same new id sent twice with different accounts would otherwise be
+  // applied by one batch and refused by another. One statement, one round trip: the account
+  // rows are locked in id order first (the materialized CTE must be complete before the
+  // advisory locks' scan starts, since its WHERE reads it), then the id locks in key order,
+  // so two batches never wait for each other in a cycle.
+  const ids = [...new Set(requests.map((r) => r.id))];
+  const lockKeys = [...new Set(ids.map(idLockKey))]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(String);
   const { rows: accountRows } = await tx.query<AccountRow>(
-    `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
-    [sortedIds],
+    `WITH acc AS MATERIALIZED (
+       SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE
+     ), claimed AS MATERIALIZED (
+       SELECT count(pg_advisory_xact_lock(k)) AS n
+         FROM (SELECT k FROM unnest($2::bigint[]) AS k ORDER BY k) s
+        WHERE (SELECT count(*) FROM acc) >= 0
+     )
+     SELECT acc.* FROM acc, claimed ORDER BY acc.id`,
+    [sortedIds, lockKeys],
   );
 
   // With the accounts locked, a pending transfer's status cannot change under us: whoever
@@ -161,13 +178,8 @@ export async function applyInTransaction(
     }
   }
 
-  // Claim every id of the batch before reading what it already stands for. Account locks do
-  // not cover this: the same new id sent twice with different accounts would otherwise be
-  // applied by one batch and refused by another. Sorted keys after the account locks: no cycles.
-  const ids = [...new Set(requests.map((r) => r.id))];
-  await tx.query('SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k', [
-    [...new Set(ids.map(idLockKey))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String),
-  ]);
+  // The prior outcomes are read by a statement that starts after the id locks are held: its
+  // snapshot sees whatever a batch that held them before us committed.
   const { rows: priorRows } = await tx.query<
     TransferRow & { fingerprint: string; code: TransferErrorCode | null }
   >(
