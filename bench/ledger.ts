@@ -24,7 +24,6 @@
 import { execSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -41,6 +40,7 @@ import {
 } from '../src/modules/ledger/types.ts';
 import { systemClock } from '../src/platform/clock.ts';
 import { createMetrics, type Metrics } from '../src/platform/metrics.ts';
+import { freePort } from '../test/support/ports.ts';
 import { reportServer, serverFacts } from './support/durability.ts';
 
 function envInt(name: string, fallback: number): number {
@@ -565,19 +565,6 @@ async function settle(url: string): Promise<void> {
   } finally {
     await c.end();
   }
-}
-
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port found');
 }
 
 function machine(): string {

@@ -18,10 +18,10 @@ import { transferIdFor } from '../../src/modules/ledger/ledger.ts';
 import { IdempotencyStore } from '../../src/platform/idempotency.ts';
 import { REPO_ROOT } from '../support/ledger-process.ts';
 import { type ScratchDatabase, scratchDatabase } from '../support/ledger-scratch-db.ts';
+import { freePort } from '../support/ports.ts';
 import {
   type Client,
   embeddedInfo,
-  freePort,
   http,
   type ServerProcess,
   startServer,

@@ -1,7 +1,8 @@
 /** /metrics is never public: a bearer token on the main port, or a port of its own. */
-import net from 'node:net';
+import type net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { freePort } from '../support/ports.ts';
 
 const TOKEN = 'metrics-token-0123456789';
 const apps: TestApp[] = [];
@@ -13,15 +14,6 @@ async function app(env: Record<string, string>): Promise<TestApp> {
   const t = await startTestApp(env);
   apps.push(t);
   return t;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe('/metrics', () => {

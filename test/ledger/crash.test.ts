@@ -13,13 +13,8 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/db/embed
 import { createPool, type Db } from '../../src/db/pool.ts';
 import { verifyLedger } from '../../src/modules/ledger/verify.ts';
 import { testDatabaseUrl, testPool, uniquePrefix } from '../support/db.ts';
-import {
-  freePort,
-  isAlive,
-  spawnScript,
-  waitUntilDead,
-  waitUntilGone,
-} from '../support/ledger-process.ts';
+import { isAlive, spawnScript, waitUntilDead, waitUntilGone } from '../support/ledger-process.ts';
+import { freePort } from '../support/ports.ts';
 
 const ACKS_BEFORE_KILL = 300;
 const WORKER = 'test/support/ledger-crash-worker.ts';

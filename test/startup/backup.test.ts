@@ -9,7 +9,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/ledger-process.ts';
-import { freePort, http, startServer, stopServer, waitHealthy } from '../support/server-process.ts';
+import { freePort } from '../support/ports.ts';
+import { http, startServer, stopServer, waitHealthy } from '../support/server-process.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'hebao-backup-'));
 // As root the server runs as `postgres`, which must be able to reach <root>/data.

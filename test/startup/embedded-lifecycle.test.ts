@@ -9,9 +9,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { processAlive } from '../../src/db/embedded.ts';
+import { freePort } from '../support/ports.ts';
 import {
   embeddedInfo,
-  freePort,
   http,
   type ServerProcess,
   startServer,

@@ -9,6 +9,7 @@ import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createPool } from '../../src/db/pool.ts';
 import { browserSkipNotice, skipBrowserTests } from './chromium.ts';
+import { freePort } from './ports.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -29,17 +30,6 @@ function answers(host: string, port: number): Promise<boolean> {
     socket.setTimeout(1000, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -1,7 +1,6 @@
 /** Child processes for the ledger's multi-process tests: TypeScript scripts run through tsx. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,20 +42,6 @@ export function finished(child: ChildProcess): Promise<Finished> {
     // 'close', not 'exit': the pipes are drained by then.
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-}
-
-/** A TCP port on 127.0.0.1, at or above 20000, that nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port found');
 }
 
 /** Whether a process exists and is not a zombie (a zombie holds no files, memory or ports). */

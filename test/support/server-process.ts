@@ -4,10 +4,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { freshIdNumber, freshPhone } from './app.ts';
 import { REPO_ROOT } from './ledger-process.ts';
+import { freePort } from './ports.ts';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -20,23 +20,6 @@ export interface ServerProcess {
 
 /** The code any phone verification accepts (once phone ownership exists; ignored before). */
 export const SMS_CODE = '246810';
-
-/**
- * A free port below Linux's ephemeral range (32768+), where no outgoing connection's local end
- * can take it between this check and the server's bind.
- */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port found');
-}
 
 export async function startServer(env: Record<string, string | undefined>): Promise<ServerProcess> {
   const port = await freePort();
