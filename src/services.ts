@@ -26,7 +26,6 @@ import {
 } from './modules/wallet/index.ts';
 import { CacheBus, registerCacheMetrics } from './platform/cache-bus.ts';
 import type { Clock } from './platform/clock.ts';
-import { AppError } from './platform/errors.ts';
 import { IdempotencyStore } from './platform/idempotency.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
 import { enqueue, OutboxDispatcher } from './platform/outbox.ts';
@@ -143,13 +142,7 @@ export function createServices(
     return verdict.action === 'review' ? ('review' as const) : ('allow' as const);
   };
   const screenPaymentNote = async (note: string, userId: string) => {
-    const { verdict, log } = moderation.judge(note, 'note', userId);
-    if (verdict.action === 'reject') {
-      if (log) await moderation.writeDecisions(db, [log]);
-      throw new AppError('content_rejected', 'this note was refused by moderation', {
-        categories: verdict.categories,
-      });
-    }
+    const { verdict, log } = await moderation.judgeOrRefuse(note, 'note', userId);
     return {
       verdict: verdict.action === 'review' ? ('review' as const) : ('allow' as const),
       ...(log ? { log: { writer: 'moderation', row: log } } : {}),

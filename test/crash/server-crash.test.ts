@@ -15,7 +15,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processAlive } from '../../src/db/embedded.ts';
 import { transferIdFor } from '../../src/modules/ledger/ledger.ts';
-import { IdempotencyStore } from '../../src/platform/idempotency.ts';
+import { derivedKey } from '../support/app.ts';
 import { REPO_ROOT } from '../support/ledger-process.ts';
 import { type ScratchDatabase, scratchDatabase } from '../support/ledger-scratch-db.ts';
 import { freePort } from '../support/ports.ts';
@@ -36,12 +36,11 @@ const TOPUP = 1_000_000;
 
 /** The transfer id a request's key stands for: derived from the key and the request itself. */
 function moneyId(s: Sent): string {
-  const fingerprint = IdempotencyStore.fingerprint({
-    method: 'POST',
-    path: '/api/v1/transfers',
-    body: s.body,
-  });
-  return transferIdFor('wallet.transfer', s.from.id, `${s.key}\u0000${fingerprint}`);
+  return transferIdFor(
+    'wallet.transfer',
+    s.from.id,
+    derivedKey(s.key, '/api/v1/transfers', s.body),
+  );
 }
 
 interface Sent {

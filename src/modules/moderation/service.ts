@@ -110,13 +110,28 @@ export class ModerationService {
 
   /** As `check`, but a rejected text becomes 422 content_rejected naming only the categories. */
   async checkOrRefuse(text: string, context: ModerationContext, userId?: string): Promise<Verdict> {
-    const verdict = await this.check(text, context, userId);
-    if (verdict.action === 'reject') {
+    const { verdict, log } = await this.judgeOrRefuse(text, context, userId);
+    if (log) await this.writeDecisions(this.db, [log]);
+    return verdict;
+  }
+
+  /**
+   * As `judge`, but a rejected text is logged at once and becomes 422 content_rejected; an
+   * accepted one's log row is for the caller to commit with what the text belongs to.
+   */
+  async judgeOrRefuse(
+    text: string,
+    context: ModerationContext,
+    userId?: string,
+  ): Promise<{ verdict: Verdict; log: DecisionRow | undefined }> {
+    const judged = this.judge(text, context, userId);
+    if (judged.verdict.action === 'reject') {
+      if (judged.log) await this.writeDecisions(this.db, [judged.log]);
       throw new AppError('content_rejected', `this ${context} was refused by moderation`, {
-        categories: verdict.categories,
+        categories: judged.verdict.categories,
       });
     }
-    return verdict;
+    return judged;
   }
 
   /** Re-reads the bundled and operator term files; a bad file keeps the old rules and throws. */

@@ -129,6 +129,11 @@ export interface PipelineDeps {
   risk?: RiskHook;
 }
 
+/** A user's wallet account in one currency, by code. */
+export function walletCode(userId: string, currency: string): string {
+  return `user:${userId}:wallet:${currency}`;
+}
+
 export class PaymentPipeline {
   private readonly accountIds = new Map<string, AccountId>();
   /** Daily allowances on value (every currency converted to fen of CNY at `fxRates`). */
@@ -151,7 +156,7 @@ export class PaymentPipeline {
 
   /** Account ids never change once made, so each process remembers them. */
   async walletAccount(userId: string, currency: string): Promise<AccountId> {
-    const code = `user:${userId}:wallet:${currency}`;
+    const code = walletCode(userId, currency);
     const cached = this.accountIds.get(code);
     if (cached !== undefined) return cached;
     const account = await this.d.ledger.ensureAccount({

@@ -19,7 +19,7 @@ import {
 } from '../ledger/index.ts';
 import type { NotificationRow, NotificationService } from '../notifications/index.ts';
 import type { BankChannel } from './bank-channel.ts';
-import type { PaymentPipeline } from './pipeline.ts';
+import { type PaymentPipeline, walletCode } from './pipeline.ts';
 import { legRefusal } from './refusal.ts';
 
 export type Visibility = 'public' | 'friends' | 'private';
@@ -173,7 +173,7 @@ export class WalletService {
   ) {}
 
   static walletCode(userId: string, currency: string): string {
-    return `user:${userId}:wallet:${currency}`;
+    return walletCode(userId, currency);
   }
 
   /** Account ids never change once made, so each process remembers them. */
