@@ -291,6 +291,7 @@ export class WalletService {
         WHERE status = 'charging' AND created_at <= $1 ORDER BY created_at LIMIT 500`,
       [cutoff],
     );
+    const errors: unknown[] = [];
     for (const r of rows) {
       try {
         const outcome = await this.bank.chargeStatus(r.id);
@@ -307,9 +308,14 @@ export class WalletService {
           await this.bank.refund(r.id);
           await this.setTopupStatus(r.id, 'refunded');
         }
-      } catch {
+      } catch (err) {
         // This one waits for the next run; the others are not held up by it.
+        errors.push(err);
       }
+    }
+    // Reported once the others are done, so that the job's log says what keeps failing.
+    if (errors.length > 0) {
+      throw new AggregateError(errors, `${errors.length} top-up(s) could not be reconciled yet`);
     }
   }
 
