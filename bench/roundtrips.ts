@@ -41,6 +41,7 @@ async function main() {
       LOG_LEVEL: 'silent',
       HEBAO_RATE_PIN: '1000000',
       HEBAO_LIMIT_DAILY: String(Number.MAX_SAFE_INTEGER),
+      HEBAO_SMS_SANDBOX_CODE: '246810',
     });
     const services = createServices(config, db, systemClock);
     const app = await buildApp(config, services);
@@ -68,6 +69,11 @@ async function main() {
         nickname: `r${i}`,
       });
       const token = reg.token as string;
+      await call('POST', '/api/v1/auth/phone-codes', undefined, {
+        phone: `1360000${String(i).padStart(4, '0')}`,
+        purpose: 'verify',
+      });
+      await call('POST', '/api/v1/me/phone-verification', token, { code: '246810' });
       await call('POST', '/api/v1/me/verification', token, {
         realName: '压测',
         idNumber: idNumber(900 + i),
