@@ -60,6 +60,11 @@ const conflict = () =>
 export class IdempotencyStore {
   constructor(private readonly db: Db) {}
 
+  /** The key a request's ids derive from: the caller's key joined with its fingerprint. */
+  static derivedKey(key: string, requestHash: string): string {
+    return `${key}\u0000${requestHash}`;
+  }
+
   static fingerprint(request: { method: string; path: string; body: unknown }): string {
     return createHash('sha256')
       .update(`${request.method} ${request.path} ${canonicalJson(request.body ?? null)}`)
@@ -96,7 +101,7 @@ export class IdempotencyStore {
       requestHash,
       // A key left unanswered by the code before the pipeline derived its ids from the key
       // alone: its retry must find that money, not move it again.
-      derivedKey: row?.legacy_ids ? key : `${key}\u0000${requestHash}`,
+      derivedKey: row?.legacy_ids ? key : IdempotencyStore.derivedKey(key, requestHash),
       successStatus,
       recorded: false,
     };

@@ -76,7 +76,7 @@ export async function useTestApp(
  * (see IdempotencyStore): the caller's key joined with the request's fingerprint.
  */
 export function derivedKey(key: string, path: string, body: unknown, method = 'POST'): string {
-  return `${key}\u0000${IdempotencyStore.fingerprint({ method, path, body })}`;
+  return IdempotencyStore.derivedKey(key, IdempotencyStore.fingerprint({ method, path, body }));
 }
 
 let phoneCounter = Math.floor(Math.random() * 1e8);
