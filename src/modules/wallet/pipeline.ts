@@ -83,7 +83,7 @@ export type RiskDecision = { action: 'allow' } | { action: 'deny'; reason: strin
 /** The risk stage. A no-op until the risk engine lands; it gets every movement. */
 export type RiskHook = (input: RiskInput) => Promise<RiskDecision>;
 
-export const allowAll: RiskHook = async () => ({ action: 'allow' });
+const allowAll: RiskHook = async () => ({ action: 'allow' });
 
 /** Who pays: a user's wallet, or another ledger account (a group fund, an escrow). */
 export type Side = { wallet: string } | { account: AccountId };
@@ -354,11 +354,6 @@ export class PaymentPipeline {
     await this.d.notifications.notifyRows(tx, effects.notifications ?? []);
     await this.d.outbox.enqueue(tx, effects.outbox ?? []);
     await this.d.ledger.writeBatchRows(tx, effects.rows ?? []);
-  }
-
-  /** For features that enqueue their own messages in their transaction. */
-  enqueue(tx: Tx, messages: readonly OutboxMessage[]): Promise<void> {
-    return this.d.outbox.enqueue(tx, messages);
   }
 
   /** After a transaction that enqueued messages commits: deliver them now. */
