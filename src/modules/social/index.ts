@@ -54,7 +54,7 @@ export function createSocialServices(
     DEFAULT_MEDIA_LIMITS,
     ffmpeg ? new VideoTranscoder(ffmpeg) : null,
   );
-  const feed = new FeedService(db, clock, deps.graph, media, DEFAULT_FEED_OPTIONS);
+  const feed = new FeedService(db, clock, media, DEFAULT_FEED_OPTIONS);
   const posts = new PostService(
     db,
     clock,
