@@ -19,6 +19,7 @@ import {
   findHandleAfter,
   findLinks,
   findPhoneNumbers,
+  findSpelledLinks,
 } from './contact.ts';
 import { type NormalizedText, normalizeText } from './normalize.ts';
 import { forEachPinyinMatch } from './pinyin.ts';
@@ -104,6 +105,9 @@ const CONTACT_MULTIPLIER: Readonly<Record<ModerationContext, number>> = {
 
 const EARNINGS_CLAIM_WEIGHT = 2;
 
+/** The weight at which a named category leads "ads" in the reasons given (see `categoriesToReport`). */
+const SPECIFIC_WEIGHT = 3;
+
 export const DEFAULT_TERMS_DIR = fileURLToPath(new URL('./terms/', import.meta.url));
 
 export function createModerator(options: ModeratorOptions = {}): Moderator {
@@ -174,6 +178,14 @@ export function moderateWithRules(
 
   const seenTerms = new Set<number>();
   const contacts: ContactSpan[] = [];
+  // A lure inside an action term (稳赚 in 稳赚不赔, 发票 in 代开发票) is the same words counted
+  // twice: the action term speaks for them.
+  const actionSpans: [number, number][] = [];
+  for (const hit of hits) {
+    const term = rules.terms[hit.termIndex]!;
+    if (!term.accumulates && term.weight > 0) actionSpans.push([hit.start, hit.end]);
+  }
+  const insideAction = actionSpans.length === 0 ? null : containmentTest(actionSpans);
   for (const hit of hits) {
     const term = rules.terms[hit.termIndex]!;
     if (term.channel === 'url') {
@@ -184,6 +196,7 @@ export function moderateWithRules(
       if (handle !== null) contacts.push(handle);
     }
     if (seenTerms.has(hit.termIndex) || term.weight === 0) continue;
+    if (term.accumulates && insideAction?.(hit.start, hit.end)) continue;
     seenTerms.add(hit.termIndex);
     scores.add(term.category, term.weight, term.accumulates);
     matches.push({
@@ -214,7 +227,7 @@ export function moderateWithRules(
       ...originalSpan(norm, contact.start, contact.end),
     });
   }
-  const links = firstOfEachKind(findLinks(text));
+  const links = firstOfEachKind([...findLinks(text), ...findSpelledLinks(text, norm)]);
   for (const link of links) {
     scores.add('ads', scoring.contactWeights[link.kind] * multiplier, true);
     matches.push({
@@ -236,7 +249,9 @@ export function moderateWithRules(
       const { weight, excuses } = rules.mitigations[id]!;
       if ([...byCategory.keys()].every((category) => excuses.has(category))) mitigation += weight;
     }
-    score = Math.max(0, score - Math.min(mitigation, reject - review + 1));
+    // Two or more warning words (反诈中心提醒…诈骗) may also excuse the lures around the mention.
+    const cap = reject - review + (mitigation >= 5 ? 3 : 1);
+    score = Math.max(0, score - Math.min(mitigation, cap));
   }
   const action: ModerationAction =
     score >= reject ? 'reject' : score >= review ? 'review' : 'allow';
@@ -274,13 +289,18 @@ function findTermHits(
       hits.push({ termIndex: patternId, start, end });
     }
   });
+  const isAllowed = allowed.length === 0 ? undefined : containmentTest(allowed);
   if (rules.pinyin !== null) {
-    forEachPinyinMatch(norm, rules.pinyin, (patternId, start, end) => {
-      hits.push({ termIndex: rules.pinyinTerm[patternId]!, start, end });
-    });
+    forEachPinyinMatch(
+      norm,
+      rules.pinyin,
+      (patternId, start, end) => {
+        hits.push({ termIndex: rules.pinyinTerm[patternId]!, start, end });
+      },
+      isAllowed,
+    );
   }
-  if (allowed.length === 0) return { hits, mitigationIds };
-  const isAllowed = containmentTest(allowed);
+  if (isAllowed === undefined) return { hits, mitigationIds };
   return { hits: hits.filter((hit) => !isAllowed(hit.start, hit.end)), mitigationIds };
 }
 
@@ -348,6 +368,10 @@ function firstOfEachKind(contacts: ContactSpan[]): ContactSpan[] {
  */
 function categoriesToReport(contribution: Map<Category, number>, review: number): Category[] {
   const ranked = [...contribution.entries()].filter(([, w]) => w > 0).sort((a, b) => b[1] - a[1]);
+  // Contacts and lures make "ads" the loudest part of most spam; when a named kind of spam
+  // (fraud, gambling, pornography) carries real weight too, it is what the text is about.
+  const named = ranked.findIndex(([category, w]) => category !== 'ads' && w >= SPECIFIC_WEIGHT);
+  if (ranked[0]?.[0] === 'ads' && named > 0) ranked.unshift(...ranked.splice(named, 1));
   return ranked
     .filter(([, weight], index) => index === 0 || weight >= review)
     .map(([category]) => category);
