@@ -178,14 +178,9 @@ export function moderateWithRules(
 
   const seenTerms = new Set<number>();
   const contacts: ContactSpan[] = [];
-  // A lure inside an action term (稳赚 in 稳赚不赔, 发票 in 代开发票) is the same words counted
-  // twice: the action term speaks for them.
-  const actionSpans: [number, number][] = [];
-  for (const hit of hits) {
-    const term = rules.terms[hit.termIndex]!;
-    if (!term.accumulates && term.weight > 0) actionSpans.push([hit.start, hit.end]);
-  }
-  const insideAction = actionSpans.length === 0 ? null : containmentTest(actionSpans);
+  // A lure inside a longer term (稳赚 in 稳赚不赔, 发票 in 代开发票, 垫付 in 先垫付) is the same
+  // words counted twice: the longer term speaks for them.
+  const insideLonger = longerTermTest(rules, hits);
   for (const hit of hits) {
     const term = rules.terms[hit.termIndex]!;
     if (term.channel === 'url') {
@@ -196,7 +191,7 @@ export function moderateWithRules(
       if (handle !== null) contacts.push(handle);
     }
     if (seenTerms.has(hit.termIndex) || term.weight === 0) continue;
-    if (term.accumulates && insideAction?.(hit.start, hit.end)) continue;
+    if (term.accumulates && insideLonger?.(hit.start, hit.end)) continue;
     seenTerms.add(hit.termIndex);
     scores.add(term.category, term.weight, term.accumulates);
     matches.push({
@@ -302,6 +297,24 @@ function findTermHits(
   }
   if (isAllowed === undefined) return { hits, mitigationIds };
   return { hits: hits.filter((hit) => !isAllowed(hit.start, hit.end)), mitigationIds };
+}
+
+/**
+ * Whether a span lies strictly inside a longer hit of a counted term, or null when there is
+ * at most one such hit. Equal spans do not count: the same words under two terms are two readings.
+ */
+function longerTermTest(
+  rules: CompiledRules,
+  hits: readonly Hit[],
+): ((start: number, end: number) => boolean) | null {
+  const spans: [number, number][] = [];
+  for (const hit of hits) {
+    if (rules.terms[hit.termIndex]!.weight > 0) spans.push([hit.start, hit.end]);
+  }
+  if (spans.length < 2) return null;
+  const inside = containmentTest(spans);
+  // Strictly inside: some span starts earlier and reaches as far, or starts as early and reaches further.
+  return (start, end) => inside(start - 1, end) || inside(start, end + 1);
 }
 
 /**
