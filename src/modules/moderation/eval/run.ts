@@ -19,6 +19,11 @@ const showHeldOut = process.argv.includes('--show-held-out');
 const samples = readSamples();
 const moderator = createModerator();
 
+const HELD_OUT_NOTES: Record<string, string> = {
+  'held-out': 'written before the rules it scores were tuned, never tuned on',
+  'held-out-2': 'written once the rules were tuned, never tuned on',
+};
+
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 function printReport(title: string, r: EvalReport, listMistakes: boolean): void {
@@ -55,14 +60,17 @@ function printReport(title: string, r: EvalReport, listMistakes: boolean): void 
   }
 }
 
-const tuning = samples.filter((s) => s.batch !== 'held-out');
-const heldOut = samples.filter((s) => s.batch === 'held-out');
+/** Batches named held-out… are never tuned on: each is scored and printed on its own. */
+const isHeldOut = (batch: string | undefined): boolean => batch?.startsWith('held-out') === true;
+const tuning = samples.filter((s) => !isHeldOut(s.batch));
 const tuningReport = scoreSamples(moderator, tuning);
 printReport(`moderation eval: tuning set, ${tuning.length} samples`, tuningReport, verbose);
-if (heldOut.length > 0) {
+const heldOutBatches = [...new Set(samples.map((s) => s.batch).filter(isHeldOut))];
+for (const batch of heldOutBatches) {
+  const heldOut = samples.filter((s) => s.batch === batch);
   console.log('');
   printReport(
-    `held-out batch, ${heldOut.length} samples (never tuned on; reported, not gated)`,
+    `${batch} batch, ${heldOut.length} samples (${HELD_OUT_NOTES[batch!] ?? 'never tuned on'}; reported, not gated)`,
     scoreSamples(moderator, heldOut),
     showHeldOut,
   );

@@ -12,7 +12,7 @@ export interface Sample {
   text: string;
   label: SampleLabel;
   context?: ModerationContext;
-  /** "held-out": written after the terms were last tuned and scored without tuning on them. */
+  /** "held-out", "held-out-2": written apart from the tuning and scored without tuning on them. */
   batch?: string;
   /** A finer kind within the label, for fraud: click-farming, loan, bank-card, invoice, other. */
   kind?: string;
