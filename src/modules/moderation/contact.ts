@@ -323,3 +323,23 @@ function spelledLinkAt(window: string): boolean {
 function asciiHost(url: string): string {
   return /^[a-z0-9.-]*/.exec(hostOf(url))![0];
 }
+
+/**
+ * A price list of sexual services ("快餐三百 全套五百", "快餐 300 包夜 1000"): two or more of
+ * the euphemisms each followed by a price. One priced word is a lunch ("快餐二十块一份").
+ */
+const SERVICE_PRICE = /(快餐|全套|半套|包夜|过夜|包时|一次)(?:[0-9]{2,5}|[0-9]{1,2}[十百千])/g; // plain: 三百 reads 3百
+
+export function findServicePriceList(norm: NormalizedText): { start: number; end: number } | null {
+  if (!norm.text.includes('快餐') && !norm.text.includes('套') && !norm.text.includes('夜'))
+    return null;
+  const services = new Set<string>();
+  let start = -1;
+  let end = -1;
+  for (const m of norm.plain.matchAll(SERVICE_PRICE)) {
+    services.add(m[1]!);
+    if (start < 0) start = m.index;
+    end = m.index + m[0].length;
+  }
+  return services.size >= 2 ? { start, end } : null;
+}

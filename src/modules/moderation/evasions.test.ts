@@ -141,6 +141,21 @@ describe('look-alikes pass: a word of spam in an ordinary sentence does not bloc
     expectAllowed('反诈中心提醒：刷单返利是最常见的诈骗');
     expectAllowed('看了一个讲网络诈骗的纪录片，刷单、贷款、出租银行卡全是套路');
   });
+  it('service adverts that share words with solicitation or card trading', () => {
+    expectAllowed('家电维修，同城上门，全套服务，电话 13800138000');
+    expectAllowed('专业开锁 同城上门 二十四小时 电话 13912345678');
+    expectAllowed('收购二手手机 高价回收 上门收 电话 13800138000');
+    expectAllowed('中午吃了个快餐，二十块一份');
+  });
+  it('supporting words count beside a sexual term, not beside a phone number', () => {
+    expect(decide('同城 上门 全套 价格美丽 电话 13800138000').action).toBe('allow');
+    expect(decide('同城 上门 全套 价格美丽 学生妹 电话 13800138000').action).toBe('reject');
+  });
+  it('a price list of services is solicitation', () =>
+    expectRejected(
+      '同 城 快 餐 三 百 全 套 五 百 上 门 服 务 ，联系 qq 3456789012',
+      'pornography',
+    ));
   it('a customer-service reply with a phone number', () =>
     expectAllowed('快递漏发了一件，客服说给我补单，电话 13800138000 联系他们'));
 });

@@ -19,6 +19,7 @@ import {
   findHandleAfter,
   findLinks,
   findPhoneNumbers,
+  findServicePriceList,
   findSpelledLinks,
 } from './contact.ts';
 import { type NormalizedText, normalizeText } from './normalize.ts';
@@ -105,6 +106,9 @@ const CONTACT_MULTIPLIER: Readonly<Record<ModerationContext, number>> = {
 
 const EARNINGS_CLAIM_WEIGHT = 2;
 
+/** Weight of a price list of sexual services (快餐三百 全套五百): held alone, rejected with a contact. */
+const SERVICE_PRICE_LIST_WEIGHT = 5;
+
 /** The weight at which a named category leads "ads" in the reasons given (see `categoriesToReport`). */
 const SPECIFIC_WEIGHT = 3;
 
@@ -145,21 +149,33 @@ interface Hit {
   end: number;
 }
 
-/** A category's share of the score: its strongest action term plus all its weighted terms. */
+/**
+ * A category's share of the score: its strongest action term plus all its weighted terms; its
+ * supporting lures join only when something else of the category is there.
+ */
 class CategoryScores {
   private readonly strongestAction = new Map<Category, number>();
   private readonly weights = new Map<Category, number>();
+  private readonly supportingWeights = new Map<Category, number>();
 
-  add(category: Category, weight: number, accumulates: boolean): void {
-    if (accumulates) this.weights.set(category, (this.weights.get(category) ?? 0) + weight);
-    else
+  add(category: Category, weight: number, accumulates: boolean, supporting = false): void {
+    if (supporting) {
+      this.supportingWeights.set(category, (this.supportingWeights.get(category) ?? 0) + weight);
+    } else if (accumulates) {
+      this.weights.set(category, (this.weights.get(category) ?? 0) + weight);
+    } else {
       this.strongestAction.set(category, Math.max(this.strongestAction.get(category) ?? 0, weight));
+    }
   }
 
   byCategory(): Map<Category, number> {
     const total = new Map<Category, number>();
     for (const [category, w] of this.strongestAction) total.set(category, w);
     for (const [category, w] of this.weights) total.set(category, (total.get(category) ?? 0) + w);
+    for (const [category, w] of this.supportingWeights) {
+      const own = total.get(category);
+      if (own !== undefined && own > 0) total.set(category, own + w);
+    }
     return total;
   }
 }
@@ -193,7 +209,7 @@ export function moderateWithRules(
     if (seenTerms.has(hit.termIndex) || term.weight === 0) continue;
     if (term.accumulates && insideLonger?.(hit.start, hit.end)) continue;
     seenTerms.add(hit.termIndex);
-    scores.add(term.category, term.weight, term.accumulates);
+    scores.add(term.category, term.weight, term.accumulates, term.supporting);
     matches.push({
       category: term.category,
       termId: term.termId,
@@ -208,6 +224,16 @@ export function moderateWithRules(
       category: 'ads',
       termId: 'pattern:earnings-claim',
       ...originalSpan(norm, claim.start, claim.end),
+    });
+  }
+
+  const priceList = findServicePriceList(norm);
+  if (priceList !== null) {
+    scores.add('pornography', SERVICE_PRICE_LIST_WEIGHT, true);
+    matches.push({
+      category: 'pornography',
+      termId: 'pattern:service-price-list',
+      ...originalSpan(norm, priceList.start, priceList.end),
     });
   }
 

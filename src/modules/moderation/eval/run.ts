@@ -21,7 +21,7 @@ const moderator = createModerator();
 
 const HELD_OUT_NOTES: Record<string, string> = {
   'held-out': 'written before the rules it scores were tuned, never tuned on',
-  'held-out-2': 'written once the rules were tuned, never tuned on',
+  'held-out-2': 'written after the first round of tuning, never tuned on',
 };
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
