@@ -148,7 +148,10 @@ describe('look-alikes pass: a word of spam in an ordinary sentence does not bloc
     expectAllowed('中午吃了个快餐，二十块一份');
   });
   it('supporting words count beside a sexual term, not beside a phone number', () => {
-    expect(decide('同城 上门 全套 价格美丽 电话 13800138000').action).toBe('allow');
+    const alone = decide('同城 上门 全套 价格美丽 电话 13800138000');
+    expect(alone.action).toBe('allow');
+    // Lures that did not count stay out of the decision log.
+    expect(alone.matches.map((m) => m.termId)).toEqual(['contact:phone']);
     expect(decide('同城 上门 全套 价格美丽 学生妹 电话 13800138000').action).toBe('reject');
   });
   it('a price list of services is solicitation', () =>

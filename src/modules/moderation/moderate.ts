@@ -194,6 +194,8 @@ export function moderateWithRules(
 
   const seenTerms = new Set<number>();
   const contacts: ContactSpan[] = [];
+  /** Matches of supporting lures: dropped from the log below when their category did not count. */
+  const supportingMatches = new Set<DecisionMatch>();
   // A lure inside a longer term (稳赚 in 稳赚不赔, 发票 in 代开发票, 垫付 in 先垫付) is the same
   // words counted twice: the longer term speaks for them.
   const insideLonger = longerTermTest(rules, hits);
@@ -210,11 +212,13 @@ export function moderateWithRules(
     if (term.accumulates && insideLonger?.(hit.start, hit.end)) continue;
     seenTerms.add(hit.termIndex);
     scores.add(term.category, term.weight, term.accumulates, term.supporting);
-    matches.push({
+    const match: DecisionMatch = {
       category: term.category,
       termId: term.termId,
       ...originalSpan(norm, hit.start, hit.end),
-    });
+    };
+    matches.push(match);
+    if (term.supporting) supportingMatches.add(match);
   }
 
   const claim = findEarningsClaim(norm);
@@ -259,6 +263,10 @@ export function moderateWithRules(
   }
 
   const byCategory = scores.byCategory();
+  const counted =
+    supportingMatches.size === 0
+      ? matches
+      : matches.filter((m) => !supportingMatches.has(m) || byCategory.has(m.category));
   let score = 0;
   for (const weight of byCategory.values()) score += weight;
   const { review, reject } = scoring.thresholds;
@@ -279,7 +287,7 @@ export function moderateWithRules(
   return {
     action,
     categories: action === 'allow' ? [] : categoriesToReport(byCategory, review),
-    matches,
+    matches: counted,
     score,
   };
 }
