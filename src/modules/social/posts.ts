@@ -1,7 +1,7 @@
 import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { type Page, pageOf, requireUuid } from '../../platform/cursor.ts';
-import { forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { AppError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { encodeCursor } from '../../platform/schemas.ts';
 import type { NotificationService } from '../notifications/index.ts';
@@ -115,7 +115,14 @@ export class PostService {
         WHERE p.id = $2 AND ${postVisibleSql('p', '$1')}`,
       [viewerId, postId],
     );
-    if (!rows[0]) throw notFound('post');
+    if (!rows[0]) {
+      const gone = await q.query(
+        `SELECT 1 FROM posts WHERE id = $1 AND moderation_status = 'removed'`,
+        [postId],
+      );
+      if (gone.rowCount) throw new AppError('gone', 'this post was taken down');
+      throw notFound('post');
+    }
     return rows[0];
   }
 
