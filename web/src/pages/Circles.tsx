@@ -419,7 +419,7 @@ function AccessSummary({ access }: { access: Access }) {
     <ul className="access-list">
       {(['view', 'post', 'comment'] as const).map((a) => (
         <li key={a} className={access[a] ? 'access-yes' : 'access-no'}>
-          <span aria-hidden="true">{access[a] ? '✓' : '✕'}</span> {t(`circles.can.${a}`)}
+          <span aria-hidden="true">{access[a] ? '✓' : '✕'}</span> {t(`circles.action.${a}`)}
           <span className="visually-hidden">{access[a] ? t('circles.yes') : t('circles.no')}</span>
         </li>
       ))}
@@ -517,11 +517,14 @@ export function CirclePage() {
                 {t('circles.myAccess')}
               </h2>
               <AccessSummary access={c.myAccess} />
-              {(['view', 'post', 'comment'] as const).map((a) =>
-                c.myAccess?.unmet[a] ? (
-                  <WhyNot key={a} action={a} unmet={c.myAccess.unmet[a]!} />
-                ) : null,
-              )}
+              {(['view', 'post', 'comment'] as const)
+                // A member's "why not post" stands where the compose box would be.
+                .filter((a) => !(a === 'post' && c.member && c.myAccess?.view))
+                .map((a) =>
+                  c.myAccess?.unmet[a] ? (
+                    <WhyNot key={a} action={a} unmet={c.myAccess.unmet[a]!} />
+                  ) : null,
+                )}
             </section>
           )}
           {c.member && c.myAccess?.view ? (
