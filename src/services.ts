@@ -133,6 +133,8 @@ export function createServices(
     secret: config.secret,
     dataDir: config.dataDir,
     cacheBus,
+    // The review queue is built below; held text reaches it through this late binding.
+    holdForReview: (q, target, authorId) => reviews.holdForReview(q, target, authorId),
   });
   const bank = new SandboxBankChannel(clock);
   const idempotency = new IdempotencyStore(db);

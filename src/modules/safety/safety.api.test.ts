@@ -227,6 +227,31 @@ describe('reports and the review queue', () => {
     expect(read.json().status).toBe('visible');
   });
 
+  it('puts 生活圈 posts the filter held in the queue too', async () => {
+    const author = await signUp(t);
+    const friend = await signUp(t);
+    await api(t).befriend(author, friend);
+    const p = await call('POST', '/api/v1/posts', { user: author, body: { text: '娱乐城' } });
+    expect(p.json().moderationStatus).toBe('held');
+    expect((await call('GET', `/api/v1/posts/${p.json().id}`, { user: friend })).statusCode).toBe(
+      404,
+    );
+    const ops = await admin();
+    const item = (await queueItem(ops, p.json().id)) as unknown as Record<string, unknown>;
+    expect(item).toMatchObject({
+      heldByFilter: true,
+      reportCount: 0,
+      content: { where: 'moments' },
+    });
+    await call('POST', `/api/v1/admin/reviews/${item.id}/decision`, {
+      user: ops,
+      body: { action: 'dismiss', note: 'a place name' },
+    });
+    expect((await call('GET', `/api/v1/posts/${p.json().id}`, { user: friend })).statusCode).toBe(
+      200,
+    );
+  });
+
   it('reports 生活圈 posts too, and takes them down for their author as well', async () => {
     const author = await signUp(t);
     const friend = await signUp(t);

@@ -66,6 +66,12 @@ export class PostService {
     private readonly media: MediaService,
     private readonly notifications: NotificationService,
     private readonly moderate: Moderate,
+    /** Held text joins the operators' review queue, in the content's own transaction. */
+    private readonly holdForReview?: (
+      q: Queryable,
+      target: { type: 'post' | 'comment'; id: string },
+      authorId: string,
+    ) => Promise<void>,
   ) {}
 
   async create(
@@ -97,6 +103,7 @@ export class PostService {
         ],
       );
       await this.media.attachToPost(tx, authorId, id, mediaIds);
+      if (held) await this.holdForReview?.(tx, { type: 'post', id }, authorId);
       // A held post waits for a moderator in its author's feed only.
       await this.feed.fanOutPost(tx, {
         id,
@@ -208,6 +215,7 @@ export class PostService {
           this.clock.now(),
         ],
       );
+      if (held) await this.holdForReview?.(tx, { type: 'comment', id }, viewerId);
       // A held comment is seen by its author only, so it is neither counted nor announced.
       if (!held) {
         await tx.query('UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1', [
