@@ -131,6 +131,35 @@ describe('reports and the review queue', () => {
     expect(read.statusCode).toBe(200);
   });
 
+  it('reports arriving at once still make one item with every report counted once', async () => {
+    const { circleId, postId } = await circleWithPost('加我VX看更多');
+    const reporters = [];
+    for (let i = 0; i < 12; i++) reporters.push(await joined(circleId));
+    // Each reporter sends twice, all at the same moment.
+    const answers = await Promise.all(
+      [...reporters, ...reporters].map((u, i) =>
+        call('POST', '/api/v1/reports', {
+          user: u,
+          body: { target: { type: 'post', id: postId }, reason: i % 2 ? 'spam' : 'fraud' },
+        }),
+      ),
+    );
+    expect(answers.every((r) => r.statusCode === 201 || r.statusCode === 200)).toBe(true);
+    expect(answers.filter((r) => r.statusCode === 201)).toHaveLength(12);
+    const ops = await admin();
+    const item = (await queueItem(ops, postId)) as unknown as {
+      reportCount: number;
+      reasons: Record<string, number>;
+    };
+    expect(item.reportCount).toBe(12);
+    expect(Object.values(item.reasons).reduce((a, b) => a + b, 0)).toBe(12);
+    const { rows } = await t.services.db.query(
+      `SELECT count(*)::int AS n FROM review_items WHERE target_id = $1`,
+      [postId],
+    );
+    expect(rows[0].n).toBe(1);
+  });
+
   it('orders the queue most-reported first and keeps it from non-admins', async () => {
     const ops = await admin();
     const plain = await signUp(t);
