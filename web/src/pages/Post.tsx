@@ -171,6 +171,9 @@ export function PostPage() {
                             )}
                           </p>
                           <p className="comment-text">{c.text}</p>
+                          {c.author.userId !== me.id && (
+                            <ReportButton target={{ type: 'comment', id: c.id }} />
+                          )}
                         </div>
                         {deletable && (
                           <IconButton onClick={() => setConfirm(c)} label={t('post.deleteComment')}>
