@@ -367,4 +367,30 @@ describe('circles and their rules', () => {
     const refusedName = await create(owner, { name: '在线博彩 注册送彩金', description: 'x' });
     expect(refusedName.statusCode).toBe(422);
   });
+
+  it('publishes every path of the three API sections in the OpenAPI document', async () => {
+    const doc = await call('GET', '/api/openapi.json');
+    const paths = Object.keys(doc.json().paths as object);
+    for (const p of [
+      '/api/v1/circles',
+      '/api/v1/circles/rule-attributes',
+      '/api/v1/circles/{id}',
+      '/api/v1/circles/{id}/rules/history',
+      '/api/v1/circles/{id}/members',
+      '/api/v1/circles/{id}/members/me',
+      '/api/v1/circles/{id}/posts',
+      '/api/v1/circles/{id}/posts/{postId}/comments',
+      '/api/v1/me/student-verification',
+      '/api/v1/admin/circles/policy',
+      '/api/v1/admin/circles/{id}/dissolve',
+      '/api/v1/reports',
+      '/api/v1/admin/reviews',
+      '/api/v1/admin/reviews/{id}/decision',
+      '/api/v1/admin/users/{id}/bans',
+      '/api/v1/admin/bans/{id}',
+      '/api/v1/admin/audit',
+    ]) {
+      expect(paths, p).toContain(p);
+    }
+  });
 });
