@@ -43,6 +43,8 @@ export function createSocialServices(
     dataDir: string;
     /** Invalidation for the privacy cache; without it privacy is read every time. */
     cacheBus?: CacheBus;
+    /** Held posts and comments into the review queue (the safety desk, wired in services.ts). */
+    holdForReview?: ConstructorParameters<typeof PostService>[7];
   },
 ): SocialServices {
   const privacy = new PrivacyService(db, clock, deps.cacheBus);
@@ -63,6 +65,7 @@ export function createSocialServices(
     media,
     deps.notifications,
     deps.moderate,
+    deps.holdForReview,
   );
   const friends = new FriendService(
     db,
