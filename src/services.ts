@@ -1,6 +1,7 @@
 /** The composition root: builds every module's service once, from config, database and clock. */
 import type { Config } from './config.ts';
-import type { Db } from './db/pool.ts';
+import type { Db, Tx } from './db/pool.ts';
+import { CampaignService } from './modules/campaigns/index.ts';
 import { FamilyService } from './modules/family/index.ts';
 import {
   CollectionService,
@@ -56,6 +57,7 @@ export interface Services {
   redPackets: RedPacketService;
   ious: IouService;
   family: FamilyService;
+  campaigns: CampaignService;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -111,14 +113,16 @@ export function createServices(
   const bank = new SandboxBankChannel(clock);
   const idempotency = new IdempotencyStore(db);
   const outbox = new OutboxDispatcher(db);
+  // Set once the campaign services exist (below); the outbox delivers only after start.
+  let paymentRewards: (tx: Tx, payments: FeedPayment[]) => Promise<void> = async () => {};
   outbox.on(FEED_PAYMENT_TOPIC, async (tx, payloads) => {
-    await social.feed.recordPaymentsIn(
-      tx,
-      payloads.map((payload) => {
-        const p = payload as unknown as FeedPayment & { createdAt: string };
-        return { ...p, createdAt: new Date(p.createdAt) };
-      }),
-    );
+    const payments = payloads.map((payload) => {
+      const p = payload as unknown as FeedPayment & { createdAt: string };
+      return { ...p, createdAt: new Date(p.createdAt) };
+    });
+    await social.feed.recordPaymentsIn(tx, payments);
+    // A payment is also the payer's daily action for campaigns (and feed for the farm).
+    await paymentRewards(tx, payments);
   });
   const pipeline = new PaymentPipeline({
     ledger,
@@ -228,6 +232,20 @@ export function createServices(
       await moderation.checkOrRefuse(purpose, 'note', borrowerId);
     },
   });
+  const campaigns = new CampaignService({
+    db,
+    clock,
+    ledger,
+    graph,
+    pipeline,
+    notifications,
+    config: config.campaigns,
+  });
+  paymentRewards = async (tx, payments) => {
+    for (const p of payments) {
+      await campaigns.recordAction(tx, p.fromUserId, 'payment', p.transferId, p.createdAt);
+    }
+  };
   return {
     config,
     db,
@@ -263,6 +281,7 @@ export function createServices(
       notifications,
       config: config.family,
     }),
+    campaigns,
   };
 }
 
@@ -288,6 +307,8 @@ export function startBackgroundJobs(
     ),
     // Overdue IOUs and due-date reminders, each effect once whichever process gets there.
     setInterval(() => s.ious.runScheduledWork().catch(onError), s.config.ious.sweepMs),
+    // Campaigns past their draw date: each paid once, whichever process claims it.
+    setInterval(() => s.campaigns.runDueDraws().catch(onError), s.config.campaigns.sweepMs),
   ];
   for (const t of timers) t.unref();
   return async () => {
