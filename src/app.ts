@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import { isConnectionLoss } from './db/pool.ts';
 import { campaignRoutes } from './modules/campaigns/index.ts';
 import { familyRoutes } from './modules/family/index.ts';
+import { farmRoutes } from './modules/farm/index.ts';
 import { expenseRoutes, groupRoutes } from './modules/groups/index.ts';
 import { identityRoutes } from './modules/identity/index.ts';
 import { iouRoutes } from './modules/ious/index.ts';
@@ -302,6 +303,7 @@ export async function buildApp(
   await app.register(iouRoutes(services), { prefix: '/api/v1' });
   await app.register(familyRoutes(services), { prefix: '/api/v1' });
   await app.register(campaignRoutes(services), { prefix: '/api/v1' });
+  await app.register(farmRoutes(services), { prefix: '/api/v1' });
   return app;
 }
 

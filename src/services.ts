@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import type { Db, Tx } from './db/pool.ts';
 import { CampaignService } from './modules/campaigns/index.ts';
 import { FamilyService } from './modules/family/index.ts';
+import { FarmService } from './modules/farm/index.ts';
 import {
   CollectionService,
   ExpenseService,
@@ -58,6 +59,7 @@ export interface Services {
   ious: IouService;
   family: FamilyService;
   campaigns: CampaignService;
+  farm: FarmService;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -241,9 +243,18 @@ export function createServices(
     notifications,
     config: config.campaigns,
   });
+  const farm = new FarmService({
+    db,
+    clock,
+    ledger,
+    pipeline,
+    config: config.campaigns.farm,
+    timeZone: config.campaigns.timeZone,
+  });
   paymentRewards = async (tx, payments) => {
     for (const p of payments) {
       await campaigns.recordAction(tx, p.fromUserId, 'payment', p.transferId, p.createdAt);
+      await farm.earnFeedIn(tx, p.fromUserId, p.transferId, p.createdAt);
     }
   };
   return {
@@ -282,6 +293,7 @@ export function createServices(
       config: config.family,
     }),
     campaigns,
+    farm,
   };
 }
 
