@@ -2,6 +2,7 @@
 import type { Config } from './config.ts';
 import type { Db, Tx } from './db/pool.ts';
 import { CampaignService } from './modules/campaigns/index.ts';
+import { EnergyService } from './modules/energy/index.ts';
 import { FamilyService } from './modules/family/index.ts';
 import { FarmService } from './modules/farm/index.ts';
 import {
@@ -60,6 +61,8 @@ export interface Services {
   family: FamilyService;
   campaigns: CampaignService;
   farm: FarmService;
+  /** Green energy; merchant payments call `energy.onPayment(tx, …)` in their transaction. */
+  energy: EnergyService;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -294,6 +297,13 @@ export function createServices(
     }),
     campaigns,
     farm,
+    energy: new EnergyService({
+      db,
+      clock,
+      graph,
+      notifications,
+      config: config.campaigns.energy,
+    }),
   };
 }
 
