@@ -13,6 +13,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import type { Config } from './config.ts';
 import { isConnectionLoss } from './db/pool.ts';
 import { campaignRoutes } from './modules/campaigns/index.ts';
+import { discoveryRoutes } from './modules/discovery/index.ts';
 import { energyRoutes } from './modules/energy/index.ts';
 import { familyRoutes } from './modules/family/index.ts';
 import { farmRoutes } from './modules/farm/index.ts';
@@ -306,6 +307,7 @@ export async function buildApp(
   await app.register(campaignRoutes(services), { prefix: '/api/v1' });
   await app.register(farmRoutes(services), { prefix: '/api/v1' });
   await app.register(energyRoutes(services), { prefix: '/api/v1' });
+  await app.register(discoveryRoutes(services), { prefix: '/api/v1' });
   return app;
 }
 

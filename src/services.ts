@@ -2,6 +2,7 @@
 import type { Config } from './config.ts';
 import type { Db, Tx } from './db/pool.ts';
 import { CampaignService } from './modules/campaigns/index.ts';
+import { DiscoveryService } from './modules/discovery/index.ts';
 import { EnergyService } from './modules/energy/index.ts';
 import { FamilyService } from './modules/family/index.ts';
 import { FarmService } from './modules/farm/index.ts';
@@ -63,6 +64,8 @@ export interface Services {
   farm: FarmService;
   /** Green energy; merchant payments call `energy.onPayment(tx, …)` in their transaction. */
   energy: EnergyService;
+  /** Circles and merchants add their candidates with `discovery.addSource(kind, …)`. */
+  discovery: DiscoveryService;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -304,6 +307,7 @@ export function createServices(
       notifications,
       config: config.campaigns.energy,
     }),
+    discovery: new DiscoveryService(db, clock),
   };
 }
 
