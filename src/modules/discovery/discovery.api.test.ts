@@ -39,7 +39,7 @@ describe('discovery for a user with no friends', () => {
     ]);
     const fans = await Promise.all([user(), user(), user()]);
     await befriend(voice, ...fans);
-    const voicePosts = [];
+    const voicePosts: string[] = [];
     for (const text of [
       '周末骑行去龙井 #骑行',
       '骑行装备推荐 #骑行',
