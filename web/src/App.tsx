@@ -8,11 +8,15 @@ import { Loading } from './components/ui.tsx';
 import { NotificationProvider } from './notifications.tsx';
 import { AddFriendPage } from './pages/AddFriend.tsx';
 import { BlockedPage } from './pages/Blocked.tsx';
+import { CampaignPage, CampaignsPage } from './pages/Campaign.tsx';
 import { CollectionPage, NewCollectionPage } from './pages/Collections.tsx';
 import { ComposePage } from './pages/Compose.tsx';
 import { DevicesPage } from './pages/Devices.tsx';
+import { DiscoverPage } from './pages/Discover.tsx';
+import { EnergyPage, FriendEnergyPage } from './pages/Energy.tsx';
 import { ExpenseFormPage, ExpensePage, SettlePage } from './pages/Expenses.tsx';
 import { FamilyPage, LinkFamilyPage } from './pages/Family.tsx';
+import { FarmPage } from './pages/Farm.tsx';
 import { FeedPage } from './pages/Feed.tsx';
 import { FriendQrPage } from './pages/FriendQr.tsx';
 import { FriendRequestsPage } from './pages/FriendRequests.tsx';
@@ -182,6 +186,12 @@ export function App() {
                   <Route path="/red-packets" element={<RedPacketsPage />} />
                   <Route path="/red-packets/new" element={<SendRedPacketPage />} />
                   <Route path="/red-packets/:id" element={<RedPacketPage />} />
+                  <Route path="/campaigns" element={<CampaignsPage />} />
+                  <Route path="/campaigns/:id" element={<CampaignPage />} />
+                  <Route path="/energy" element={<EnergyPage />} />
+                  <Route path="/energy/friends/:id" element={<FriendEnergyPage />} />
+                  <Route path="/farm" element={<FarmPage />} />
+                  <Route path="/discover" element={<DiscoverPage />} />
                 </Route>
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
