@@ -177,9 +177,10 @@ export function CampaignPage() {
             <p className="muted small">{t('campaign.noFriends')}</p>
           ) : (
             <form className="cp-gift" onSubmit={(e) => void give(e)}>
-              <label className="field">
-                <span>{t('campaign.giveCard')}</span>
+              <div className="field">
+                <label htmlFor="gift-card">{t('campaign.giveCard')}</label>
                 <select
+                  id="gift-card"
                   name="card"
                   value={giftCard}
                   onChange={(e) => setGiftCard(e.target.value)}
@@ -192,10 +193,11 @@ export function CampaignPage() {
                     </option>
                   ))}
                 </select>
-              </label>
-              <label className="field">
-                <span>{t('campaign.giveFriend')}</span>
+              </div>
+              <div className="field">
+                <label htmlFor="gift-friend">{t('campaign.giveFriend')}</label>
                 <select
+                  id="gift-friend"
                   name="friend"
                   value={giftTo}
                   onChange={(e) => setGiftTo(e.target.value)}
@@ -208,7 +210,7 @@ export function CampaignPage() {
                     </option>
                   ))}
                 </select>
-              </label>
+              </div>
               <button type="submit" className="button button-primary" disabled={giving}>
                 {t('campaign.giveSubmit')}
               </button>

@@ -87,15 +87,16 @@ export function DiscoverPage() {
       </div>
       {tab === 'live' ? (
         <form className="card ds-near" onSubmit={search}>
-          <label className="field">
-            <span>{t('discover.near')}</span>
+          <div className="field">
+            <label htmlFor="discover-near">{t('discover.near')}</label>
             <input
+              id="discover-near"
               name="near"
               value={place}
               onChange={(e) => setPlace(e.target.value)}
               placeholder="30.2596,120.2155"
             />
-          </label>
+          </div>
           <div className="button-row">
             <button type="submit" className="button button-primary button-small">
               {t('discover.search')}
