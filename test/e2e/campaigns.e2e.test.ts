@@ -158,3 +158,67 @@ describe('green energy', () => {
     await shot(a, 'energy', 'en' as Lang);
   });
 });
+
+describe('the charity farm and 现场', () => {
+  it('Alice feeds her hen, donates an egg, and finds a post shared nearby', {
+    timeout: SCENARIO_TIMEOUT,
+  }, async () => {
+    const { call, user } = api(h.t);
+    const ops = await user({ nickname: '公益运营' });
+    await h.t.services.identity.createAdmin(ops.phone);
+    const project = await call('POST', '/api/v1/admin/charity/projects', {
+      user: ops,
+      body: {
+        name: '免费午餐',
+        description: '为山区孩子提供午餐',
+        sponsor: '荷包公益基金',
+        pledgePerEgg: 50,
+      },
+    });
+    expect(project.statusCode, project.body).toBe(201);
+    const alice = await user({ nickname: '庄园主' });
+    // Set-up: two payments' feed and one egg already laid (earning and laying are tested over HTTP).
+    const client = await h.t.services.db.connect();
+    try {
+      for (const source of ['e2e-pay-1', 'e2e-pay-2']) {
+        await h.t.services.farm.earnFeedIn(client, alice.id, source, new Date());
+      }
+    } finally {
+      client.release();
+    }
+    await h.t.services.db.query('UPDATE farms SET eggs = 1, eggs_laid = 1 WHERE user_id = $1', [
+      alice.id,
+    ]);
+
+    const a = await h.newPage();
+    await logIn(a, alice);
+    await a.goto('/farm');
+    await a.getByText('饲料：360 克 · 爱心蛋：1 个').waitFor();
+    await a.getByRole('button', { name: '喂小鸡（180 克）' }).click();
+    await a.getByText(/小鸡正在吃饭/).waitFor();
+    await a.getByRole('button', { name: '捐蛋' }).click();
+    await a.getByText('已收到 1 个蛋，共 ¥0.50').waitFor();
+    await shot(a, 'farm', 'zh-CN');
+    await poll(async () => (await h.t.services.farm.farm(alice.id)).eggsDonated).toBe(1);
+
+    const author = await user({ nickname: '西湖边' });
+    const posted = await call('POST', '/api/v1/posts', {
+      user: author,
+      body: {
+        text: '断桥边的荷花开了 #西湖',
+        visibility: 'public',
+        location: { lat: 30.2631, lng: 120.1567 },
+      },
+    });
+    expect(posted.statusCode, posted.body).toBe(201);
+    await a.goto('/discover');
+    await a.getByRole('tab', { name: '现场' }).click();
+    await a.getByLabel('地点（纬度,经度）').fill('30.2590,120.1550');
+    await a.getByRole('button', { name: '看看这附近的动态' }).click();
+    const item = a.locator(`[data-item="${posted.json().id}"]`);
+    await item.getByText('断桥边的荷花开了').waitFor();
+    await item.getByText('附近').waitFor();
+    await item.getByText(/距离 \d+00 米/).waitFor();
+    await shot(a, 'discover-live', 'zh-CN');
+  });
+});

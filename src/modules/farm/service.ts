@@ -160,6 +160,8 @@ export class FarmService {
     const { config, timeZone } = this.d;
     if (config.paymentsPerDay === 0) return;
     const day = periodKey(at, timeZone, 'day');
+    // One user's payments at a time: two dispatchers must not both count the day's last one.
+    await q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`farm-feed:${userId}`]);
     const { rowCount } = await q.query(
       `INSERT INTO farm_feed_earnings (user_id, source_id, day, amount, created_at)
        SELECT $1, $2, $3, $4, $5
