@@ -270,6 +270,23 @@ describe('drawing cards', () => {
     expect((await draw(c, id)).statusCode).toBe(201);
   });
 
+  it('holds the daily and per-device limits under concurrent draws', async () => {
+    const ops = await admin();
+    const { id } = await createCampaign(ops, { drawsPerDay: 3, maxAccountsPerDevice: 2 });
+    const u = await user();
+    const headers = device();
+    const burst = await Promise.all(Array.from({ length: 10 }, () => draw(u, id, headers)));
+    expect(burst.filter((r) => r.statusCode === 201)).toHaveLength(3);
+    expect(burst.filter((r) => r.statusCode === 429)).toHaveLength(7);
+    expect((await mine(u, id)).draws.map((d) => d.drawNumber)).toEqual([1, 2, 3]);
+
+    const shared = device();
+    const accounts = await Promise.all([user(), user(), user(), user()]);
+    const racing = await Promise.all(accounts.map((a) => draw(a, id, shared)));
+    expect(racing.filter((r) => r.statusCode === 201)).toHaveLength(2);
+    expect(racing.filter((r) => r.statusCode === 403)).toHaveLength(2);
+  });
+
   it('is closed before the start and after the draw date', async () => {
     const ops = await admin();
     const now = t.clock.now().getTime();
@@ -319,6 +336,25 @@ describe('gifts', () => {
     expect(after.cards[got]).toBe(before + 1);
     expect(after.drawsLeftToday).toBe(1);
     expect((await t.services.campaigns.verify(id)).problems).toEqual([]);
+
+    const unverified = await user({ verified: false });
+    await befriend(giver, unverified);
+    const { rows } = await t.services.db.query<{ card_key: string }>(
+      'SELECT card_key FROM campaign_cards WHERE campaign_id = $1 AND user_id = $2 AND count > 0',
+      [id, friend.id],
+    );
+    const toUnverified = await call('POST', `/api/v1/campaigns/${id}/gifts`, {
+      user: friend,
+      body: { toUserId: unverified.id, cardKey: rows[0]!.card_key },
+    });
+    expect(toUnverified.statusCode).toBe(403); // friend and unverified are not friends
+    await befriend(friend, unverified);
+    const refused = await call('POST', `/api/v1/campaigns/${id}/gifts`, {
+      user: friend,
+      body: { toUserId: unverified.id, cardKey: rows[0]!.card_key },
+    });
+    expect(refused.statusCode).toBe(409);
+    expect((await mine(friend, id)).cards[rows[0]!.card_key]).toBeGreaterThan(0);
   });
 });
 
