@@ -3,6 +3,8 @@
  * (the odds and the seed commitment on screen) and gives it to her friend Bob; then, on the
  * energy page, she collects her ripe ball and takes a share of Bob's.
  */
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { api, type TestUser } from '../support/app.ts';
 import {
@@ -220,5 +222,51 @@ describe('the charity farm and 现场', () => {
     await item.getByText('附近').waitFor();
     await item.getByText(/距离 \d+00 米/).waitFor();
     await shot(a, 'discover-live', 'zh-CN');
+  });
+});
+
+const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Serious or critical axe findings (WCAG 2.1 A/AA) on the settled screen, as in a11y.e2e. */
+async function seriousFindings(page: Page): Promise<string[]> {
+  await page.waitForFunction(() => !document.querySelector('.loading'));
+  await page.addScriptTag({ path: axeSource });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (o: unknown) => Promise<unknown> } }).axe;
+    const result = (await axe.run({
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    })) as {
+      violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+    };
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+  });
+}
+
+describe('accessibility of the campaign screens', () => {
+  it('has no serious axe findings, in Chinese and in English', {
+    timeout: SCENARIO_TIMEOUT,
+  }, async () => {
+    const { user } = api(h.t);
+    const id = await campaign();
+    const alice = await user({ nickname: '无障碍' });
+    const found: string[] = [];
+    for (const lang of ['zh-CN', 'en'] as const) {
+      const page = await h.newPage(lang);
+      await logIn(page, alice, lang);
+      for (const path of [
+        `/campaigns/${id}`,
+        '/energy',
+        '/farm',
+        '/discover',
+        '/discover?tab=live',
+      ]) {
+        await page.goto(path);
+        await page.locator('main h1').first().waitFor();
+        found.push(...(await seriousFindings(page)).map((f) => `${lang} ${path} ${f}`));
+      }
+    }
+    expect(found).toEqual([]);
   });
 });
