@@ -1,7 +1,8 @@
 /** The composition root: builds every module's service once, from config, database and clock. */
 import type { Config } from './config.ts';
-import type { Db } from './db/pool.ts';
+import type { Db, Queryable, Tx } from './db/pool.ts';
 import { AuditLog } from './modules/audit/index.ts';
+import { type AdminAction, CampaignService } from './modules/campaigns/index.ts';
 import {
   CircleService,
   circleCommentTarget,
@@ -9,7 +10,10 @@ import {
   circleTarget,
 } from './modules/circles/index.ts';
 import { DEFAULT_DEVICE_OPTIONS, DeviceService } from './modules/devices/index.ts';
+import { DiscoveryService } from './modules/discovery/index.ts';
+import { EnergyService } from './modules/energy/index.ts';
 import { FamilyService } from './modules/family/index.ts';
+import { FarmService } from './modules/farm/index.ts';
 import {
   CollectionService,
   ExpenseService,
@@ -80,6 +84,12 @@ export interface Services {
   bans: BanService;
   reviews: ReviewService;
   circles: CircleService;
+  campaigns: CampaignService;
+  farm: FarmService;
+  /** Green energy; merchant payments call `energy.onPayment(tx, …)` in their transaction. */
+  energy: EnergyService;
+  /** Circles and merchants add their candidates with `discovery.addSource(kind, …)`. */
+  discovery: DiscoveryService;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -139,14 +149,16 @@ export function createServices(
   const bank = new SandboxBankChannel(clock);
   const idempotency = new IdempotencyStore(db);
   const outbox = new OutboxDispatcher(db);
+  // Set once the campaign services exist (below); the outbox delivers only after start.
+  let paymentRewards: (tx: Tx, payments: FeedPayment[]) => Promise<void> = async () => {};
   outbox.on(FEED_PAYMENT_TOPIC, async (tx, payloads) => {
-    await social.feed.recordPaymentsIn(
-      tx,
-      payloads.map((payload) => {
-        const p = payload as unknown as FeedPayment & { createdAt: string };
-        return { ...p, createdAt: new Date(p.createdAt) };
-      }),
-    );
+    const payments = payloads.map((payload) => {
+      const p = payload as unknown as FeedPayment & { createdAt: string };
+      return { ...p, createdAt: new Date(p.createdAt) };
+    });
+    await social.feed.recordPaymentsIn(tx, payments);
+    // A payment is also the payer's daily action for campaigns (and feed for the farm).
+    await paymentRewards(tx, payments);
   });
   const pipeline = new PaymentPipeline({
     ledger,
@@ -281,6 +293,34 @@ export function createServices(
   reportTargets.register('circle', circleTarget);
   reportTargets.register('user', userTarget);
   reportTargets.register('red_packet', redPacketTarget);
+  // Operators' campaign and charity actions go to the one audit log (GET /admin/audit).
+  const auditWriter = (q: Queryable, e: AdminAction) =>
+    audit.record(q, { actorId: e.actorId, action: e.action, target: e.target, detail: e.detail });
+  const campaigns = new CampaignService({
+    audit: auditWriter,
+    db,
+    clock,
+    ledger,
+    graph,
+    pipeline,
+    notifications,
+    config: config.campaigns,
+  });
+  const farm = new FarmService({
+    audit: auditWriter,
+    db,
+    clock,
+    ledger,
+    pipeline,
+    config: config.campaigns.farm,
+    timeZone: config.campaigns.timeZone,
+  });
+  paymentRewards = async (tx, payments) => {
+    for (const p of payments) {
+      await campaigns.recordAction(tx, p.fromUserId, 'payment', p.transferId, p.createdAt);
+      await farm.earnFeedIn(tx, p.fromUserId, p.transferId, p.createdAt);
+    }
+  };
   return {
     devices,
     audit,
@@ -322,6 +362,16 @@ export function createServices(
       notifications,
       config: config.family,
     }),
+    campaigns,
+    farm,
+    energy: new EnergyService({
+      db,
+      clock,
+      graph,
+      notifications,
+      config: config.campaigns.energy,
+    }),
+    discovery: new DiscoveryService(db, clock),
   };
 }
 
@@ -347,6 +397,8 @@ export function startBackgroundJobs(
     ),
     // Overdue IOUs and due-date reminders, each effect once whichever process gets there.
     setInterval(() => s.ious.runScheduledWork().catch(onError), s.config.ious.sweepMs),
+    // Campaigns past their draw date: each paid once, whichever process claims it.
+    setInterval(() => s.campaigns.runDueDraws().catch(onError), s.config.campaigns.sweepMs),
   ];
   for (const t of timers) t.unref();
   return async () => {
