@@ -14,6 +14,7 @@ import { Ledger } from './modules/ledger/index.ts';
 import { type DecisionRow, ModerationService } from './modules/moderation/index.ts';
 import { NotificationService } from './modules/notifications/index.ts';
 import { RedPacketService } from './modules/redpackets/index.ts';
+import { RiskService } from './modules/risk/index.ts';
 import { SocialGraph } from './modules/social/graph.ts';
 import { createSocialServices, type SocialServices } from './modules/social/index.ts';
 import {
@@ -56,6 +57,7 @@ export interface Services {
   redPackets: RedPacketService;
   ious: IouService;
   family: FamilyService;
+  risk: RiskService;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -65,8 +67,11 @@ export interface ServiceOptions {
    * or the embedded PostgreSQL's URL that only `openDatabase` knows.
    */
   databaseUrl?: string;
-  /** The payment pipeline's risk stage (allow-all until the risk engine lands). */
+  /** The payment pipeline's risk stage in place of the risk engine (tests). */
   risk?: RiskHook;
+  /** The risk engine's optional facts, until their modules are wired here. */
+  creditScoreOf?: (userId: string) => Promise<number>;
+  deviceIsNew?: (userId: string, deviceId: string) => Promise<boolean>;
 }
 
 export function createServices(
@@ -120,7 +125,8 @@ export function createServices(
       }),
     );
   });
-  const pipeline = new PaymentPipeline({
+  const pipeline: PaymentPipeline = new PaymentPipeline({
+    db,
     ledger,
     clock,
     identity,
@@ -130,8 +136,20 @@ export function createServices(
     outbox: { enqueue, kick: () => outbox.kick() },
     timeZone: config.wallet.timeZone,
     fxRates: config.wallet.fxRates,
-    ...(overrides.risk ? { risk: overrides.risk } : {}),
+    // The risk engine's hook, made below (it needs the pipeline to settle holds).
+    risk: (input) => decide(input),
   });
+  const risk: RiskService = new RiskService({
+    db,
+    clock,
+    ledger,
+    pipeline,
+    timeZone: config.wallet.timeZone,
+    rulesTtlMs: 2_000,
+    ...(overrides.creditScoreOf ? { creditScoreOf: overrides.creditScoreOf } : {}),
+    ...(overrides.deviceIsNew ? { deviceIsNew: overrides.deviceIsNew } : {}),
+  });
+  const decide: RiskHook = overrides.risk ?? risk.decide;
   // A refused note is 422 content_rejected (and logged at once); one held for review is stored
   // but not shown around. A payment's note is logged by the payment's own commit.
   ledger.registerBatchWriter('moderation', (tx, rows) =>
@@ -263,6 +281,7 @@ export function createServices(
       notifications,
       config: config.family,
     }),
+    risk,
   };
 }
 
