@@ -19,6 +19,7 @@ import { iouRoutes } from './modules/ious/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
 import { moderationRoutes } from './modules/moderation/index.ts';
 import { notificationRoutes } from './modules/notifications/index.ts';
+import { passkeyRoutes } from './modules/passkeys/index.ts';
 import { redPacketRoutes } from './modules/redpackets/index.ts';
 import { riskRoutes } from './modules/risk/index.ts';
 import { socialRoutes } from './modules/social/index.ts';
@@ -307,6 +308,7 @@ export async function buildApp(
   await app.register(iouRoutes(services), { prefix: '/api/v1' });
   await app.register(familyRoutes(services), { prefix: '/api/v1' });
   await app.register(riskRoutes(services), { prefix: '/api/v1' });
+  await app.register(passkeyRoutes(services), { prefix: '/api/v1' });
   return app;
 }
 

@@ -13,6 +13,7 @@ import { IouService } from './modules/ious/index.ts';
 import { Ledger } from './modules/ledger/index.ts';
 import { type DecisionRow, ModerationService } from './modules/moderation/index.ts';
 import { NotificationService } from './modules/notifications/index.ts';
+import { PasskeyService } from './modules/passkeys/index.ts';
 import { RedPacketService } from './modules/redpackets/index.ts';
 import { RiskService } from './modules/risk/index.ts';
 import { SocialGraph } from './modules/social/graph.ts';
@@ -58,6 +59,7 @@ export interface Services {
   ious: IouService;
   family: FamilyService;
   risk: RiskService;
+  passkeys: PasskeyService;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -115,6 +117,7 @@ export function createServices(
   });
   const bank = new SandboxBankChannel(clock);
   const idempotency = new IdempotencyStore(db);
+  const passkeys = new PasskeyService(db, clock);
   const outbox = new OutboxDispatcher(db);
   outbox.on(FEED_PAYMENT_TOPIC, async (tx, payloads) => {
     await social.feed.recordPaymentsIn(
@@ -138,6 +141,7 @@ export function createServices(
     fxRates: config.wallet.fxRates,
     // The risk engine's hook, made below (it needs the pipeline to settle holds).
     risk: (input) => decide(input),
+    passkeys,
   });
   const risk: RiskService = new RiskService({
     db,
@@ -282,6 +286,7 @@ export function createServices(
       config: config.family,
     }),
     risk,
+    passkeys,
   };
 }
 

@@ -51,10 +51,7 @@ describe('the default rule pack', () => {
   });
 
   it('challenges a first large transfer to a friend of two days', async () => {
-    const [payer, stranger] = await Promise.all([
-      user({ balance: 1_000_000, pin: PIN }),
-      user(),
-    ]);
+    const [payer, stranger] = await Promise.all([user({ balance: 1_000_000, pin: PIN }), user()]);
     await befriend(payer, stranger);
     t.clock.advance(2 * 86_400_000);
     // Before the rule is live the payment would go through; the dry-run finds it.
