@@ -3,10 +3,12 @@ import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
 import { AuthProvider, useAuth } from './auth.tsx';
 import { Logo } from './components/icons.tsx';
+import { RiskDialogs } from './components/RiskDialogs.tsx';
 import { TabBar } from './components/TabBar.tsx';
 import { Loading } from './components/ui.tsx';
 import { NotificationProvider } from './notifications.tsx';
 import { AddFriendPage } from './pages/AddFriend.tsx';
+import { AdminRiskPage } from './pages/AdminRisk.tsx';
 import { BlockedPage } from './pages/Blocked.tsx';
 import { CollectionPage, NewCollectionPage } from './pages/Collections.tsx';
 import { ComposePage } from './pages/Compose.tsx';
@@ -26,6 +28,7 @@ import { LoginPage, RegisterPage, ResetPasswordPage } from './pages/Login.tsx';
 import { MePage } from './pages/Me.tsx';
 import { NotFoundPage } from './pages/NotFound.tsx';
 import { NotificationsPage } from './pages/Notifications.tsx';
+import { PasskeysPage } from './pages/Passkeys.tsx';
 import { PendingPage } from './pages/Pending.tsx';
 import { PhoneVerifyPage } from './pages/PhoneVerify.tsx';
 import { PinPage } from './pages/Pin.tsx';
@@ -113,6 +116,7 @@ function Shell() {
       <main id="main" className="app-main">
         <Outlet />
       </main>
+      <RiskDialogs />
     </div>
   );
 }
@@ -182,6 +186,8 @@ export function App() {
                   <Route path="/red-packets" element={<RedPacketsPage />} />
                   <Route path="/red-packets/new" element={<SendRedPacketPage />} />
                   <Route path="/red-packets/:id" element={<RedPacketPage />} />
+                  <Route path="/me/passkeys" element={<PasskeysPage />} />
+                  <Route path="/admin/risk" element={<AdminRiskPage />} />
                 </Route>
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
