@@ -67,7 +67,6 @@ export function RiskDialogs() {
         </div>
         <div className="risk-warning" role="alert">
           <p>{t('risk.challengeBody')}</p>
-          {challenge && <p className="muted">{challenge}</p>}
         </div>
         {me?.hasPin && (
           <PinPad

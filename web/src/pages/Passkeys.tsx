@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { passkeys } from '../api.ts';
+import { ApiError, passkeys } from '../api.ts';
 import {
   EmptyState,
   ErrorText,
@@ -36,9 +36,11 @@ export function PasskeysPage() {
       list.reload();
     } catch (err) {
       setError(
-        err instanceof Error && err.name === 'NotAllowedError'
-          ? t('passkeys.cancelled')
-          : errorMessage(t, err),
+        err instanceof ApiError
+          ? errorMessage(t, err)
+          : err instanceof Error && err.name === 'NotAllowedError'
+            ? t('passkeys.cancelled')
+            : t('passkeys.deviceFailed'),
       );
     } finally {
       setBusy(false);
