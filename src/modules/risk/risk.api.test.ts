@@ -308,6 +308,36 @@ describe.each(movements)('risk on $appliesTo', (m) => {
   });
 });
 
+describe('a held transfer', () => {
+  it('is not shown to its receiver, who cannot accept it, until it is released', async () => {
+    const amount = 77_777;
+    await rule(['transfer'], amount, 'hold');
+    const [a, b] = await Promise.all([user({ balance: 100_000, pin: PIN }), user()]);
+    const res = await call('POST', '/api/v1/transfers', {
+      user: a,
+      body: { to: { userId: b.id }, amount, pin: PIN },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const id = res.json().id as string;
+    const ids = async (u: TestUser) =>
+      (
+        (await call('GET', '/api/v1/transactions', { user: u })).json().items as { id: string }[]
+      ).map((x) => x.id);
+    expect(await ids(a)).toContain(id);
+    expect(await ids(b)).not.toContain(id);
+    const accept = await call('POST', `/api/v1/transfers/${id}/accept`, { user: b });
+    expect(accept.statusCode).toBe(404);
+    expect(await balance(b)).toBe(0);
+    await call('POST', `/api/v1/admin/risk/holds/${id}/release`, { user: operator, body: {} });
+    expect(await ids(b)).toContain(id);
+    expect(await balance(b)).toBe(amount);
+    const notified = await call('GET', '/api/v1/notifications', { user: b });
+    expect((notified.json().items as { kind: string }[]).map((n) => n.kind)).toContain(
+      'transfer.received',
+    );
+  });
+});
+
 describe('risk rules', () => {
   it('are refused when a condition does not fit its fact', async () => {
     const bad = await call('POST', '/api/v1/admin/risk/rules', {
