@@ -57,6 +57,8 @@ async function main() {
     // it is the steadier measure of what the stage adds.
     let stage: number[] = [];
     const services = createServices(config, db, systemClock, {
+      // As deployed: the facts are read while the PIN is checked.
+      riskPrefetch: (i) => (hook === allowAll ? undefined : services.risk.prefetch(i)),
       risk: async (i) => {
         const t0 = performance.now();
         try {

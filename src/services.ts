@@ -23,6 +23,7 @@ import {
   type FeedPayment,
   PaymentPipeline,
   type RiskHook,
+  type RiskInput,
   SandboxBankChannel,
   WalletService,
 } from './modules/wallet/index.ts';
@@ -71,6 +72,8 @@ export interface ServiceOptions {
   databaseUrl?: string;
   /** The payment pipeline's risk stage in place of the risk engine (tests). */
   risk?: RiskHook;
+  /** With `risk`: what to read ahead while the PIN is checked (bench:risk). */
+  riskPrefetch?: (input: RiskInput) => Promise<unknown> | undefined;
   /** The risk engine's optional facts, until their modules are wired here. */
   creditScoreOf?: (userId: string) => Promise<number>;
   deviceIsNew?: (userId: string, deviceId: string) => Promise<boolean>;
@@ -141,6 +144,10 @@ export function createServices(
     fxRates: config.wallet.fxRates,
     // The risk engine's hook, made below (it needs the pipeline to settle holds).
     risk: (input) => decide(input),
+    // Only for the engine's own hook (a test's hook has no use for it).
+    riskPrefetch: overrides.risk
+      ? (input) => overrides.riskPrefetch?.(input)
+      : (input) => risk.prefetch(input),
     passkeys,
   });
   const risk: RiskService = new RiskService({

@@ -140,7 +140,9 @@ export class RiskService {
   readonly decide = async (input: RiskInput): Promise<RiskDecision> => {
     const now = this.d.clock.now();
     const rules = await this.activeRules();
-    const facts = await this.factsOf(input, now);
+    const facts = input.prefetched
+      ? ((await input.prefetched) as Facts)
+      : await this.factsOf(input, this.d.clock.now());
     const verdict = judge(rules, input.kind, facts);
     let action = verdict.action;
     let challengeId: string | null = null;
@@ -228,6 +230,9 @@ export class RiskService {
     );
     return rows[0]?.id ?? null;
   }
+
+  /** The pipeline's prefetch: the facts, read while the PIN is checked (nothing written). */
+  readonly prefetch = (input: RiskInput): Promise<Facts> => this.factsOf(input, this.d.clock.now());
 
   private async factsOf(input: RiskInput, now: Date): Promise<Facts> {
     const payeeId = input.counterparties.find(isUuid);

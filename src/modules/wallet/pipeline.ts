@@ -106,6 +106,8 @@ export interface RiskInput {
   riskChallengeId?: string;
   /** What confirmed this request: the PIN, a passkey, or nothing (no PIN set). */
   confirmedWith?: 'pin' | 'passkey';
+  /** What `riskPrefetch` started while the PIN was being checked (the facts, read-only). */
+  prefetched?: Promise<unknown>;
 }
 
 /**
@@ -211,6 +213,11 @@ export interface PipelineDeps {
   /** What each currency is worth against the limits, which are on value. */
   fxRates: FxRates;
   risk?: RiskHook;
+  /**
+   * Reads what the risk hook will need (nothing written), started before the feature's check
+   * and the PIN so that its round trip overlaps theirs instead of adding to them.
+   */
+  riskPrefetch?: (input: RiskInput) => Promise<unknown> | undefined;
   passkeys?: PasskeyVerifier;
 }
 
@@ -290,14 +297,7 @@ export class PaymentPipeline {
         throw new AppError('blocked', a.words?.blocked ?? 'you cannot send money to this user');
       }
     }
-    await a.check?.();
-    if (a.passkey) {
-      if (!this.d.passkeys) throw invalid('passkeys are not available', { field: 'passkey' });
-      await this.d.passkeys.verifyPayment(a.payer.id, a.passkey);
-    } else {
-      await this.d.identity.checkPin(a.payer.id, a.pin);
-    }
-    const decision = await this.risk({
+    const input: RiskInput = {
       payerId: a.payer.id,
       counterparties: others,
       amount: a.amount,
@@ -307,7 +307,18 @@ export class PaymentPipeline {
       ...(a.payer.deviceId ? { deviceId: a.payer.deviceId } : {}),
       ...(a.riskChallengeId ? { riskChallengeId: a.riskChallengeId } : {}),
       ...(a.passkey ? { confirmedWith: 'passkey' } : a.pin ? { confirmedWith: 'pin' } : {}),
-    });
+    };
+    const prefetched = this.d.riskPrefetch?.(input);
+    // Not awaited if a check below refuses first: its failure then matters to no one.
+    prefetched?.catch(() => {});
+    await a.check?.();
+    if (a.passkey) {
+      if (!this.d.passkeys) throw invalid('passkeys are not available', { field: 'passkey' });
+      await this.d.passkeys.verifyPayment(a.payer.id, a.passkey);
+    } else {
+      await this.d.identity.checkPin(a.payer.id, a.pin);
+    }
+    const decision = await this.risk(prefetched ? { ...input, prefetched } : input);
     const base = { payerId: a.payer.id, counterparties: others, kind: a.kind };
     switch (decision.action) {
       case 'allow':
