@@ -57,6 +57,14 @@ export interface Config {
    * when `port` is set. Neither: no /metrics at all.
    */
   metrics: { token: string | undefined; port: number | undefined };
+  conversations: ConversationConfig;
+}
+
+export interface ConversationConfig {
+  /** Text messages one user may send per minute (HEBAO_RATE_MESSAGES). */
+  messagesPerMinute: number;
+  /** Direct conversations one user may open per minute. */
+  opensPerMinute: number;
 }
 
 export interface WalletConfig {
@@ -324,6 +332,10 @@ export function loadConfig(env: Env = process.env): Config {
       freeTries: int(env, 'HEBAO_LOGIN_FREE_TRIES', 5, 1, 1000),
       baseDelaySeconds: int(env, 'HEBAO_LOGIN_DELAY_SECONDS', 30, 1, 86_400),
       maxDelaySeconds: int(env, 'HEBAO_LOGIN_MAX_DELAY_SECONDS', 3600, 1, 7 * 86_400),
+    },
+    conversations: {
+      messagesPerMinute: int(env, 'HEBAO_RATE_MESSAGES', 60, 1, 1_000_000),
+      opensPerMinute: 30,
     },
   };
 }

@@ -1,6 +1,14 @@
 /** The composition root: builds every module's service once, from config, database and clock. */
 import type { Config } from './config.ts';
 import type { Db } from './db/pool.ts';
+import {
+  ConversationLive,
+  ConversationService,
+  insertMoments,
+  MOMENT_WRITER,
+  type MomentRow,
+  MoneyMoments,
+} from './modules/conversations/index.ts';
 import { FamilyService } from './modules/family/index.ts';
 import {
   CollectionService,
@@ -56,6 +64,9 @@ export interface Services {
   redPackets: RedPacketService;
   ious: IouService;
   family: FamilyService;
+  conversations: ConversationService;
+  /** Pushes each committed message to its members' open streams in this process. */
+  conversationLive: ConversationLive;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -99,6 +110,9 @@ export function createServices(
   });
   const graph = new SocialGraph(db, cacheBus);
   const notifications = new NotificationService(db, clock, databaseUrl);
+  // Money moments ride the money's transaction: group-committed, or in a feature's own.
+  ledger.registerBatchWriter(MOMENT_WRITER, (tx, rows) => insertMoments(tx, rows as MomentRow[]));
+  const moments = new MoneyMoments({ areFriends: (a, b) => graph.areFriends(a, b) });
   const social = createSocialServices(db, clock, {
     graph,
     identity,
@@ -161,6 +175,21 @@ export function createServices(
       screenNote: screenPaymentNote,
       defaultVisibility: (userId) => social.privacy.defaultPaymentVisibility(userId),
       findByPhone: (callerId, phone) => social.privacy.findByPhone(callerId, phone),
+      transferMoment: (m) =>
+        moments.between(m.fromUserId, m.toUserId, {
+          senderId: m.fromUserId,
+          kind: 'transfer',
+          refId: m.transferId,
+          key: `transfer:${m.transferId}`,
+          data: {
+            fromUserId: m.fromUserId,
+            toUserId: m.toUserId,
+            amount: m.amount,
+            currency: m.currency,
+            note: m.note,
+          },
+          at: m.at,
+        }),
     },
   );
   const groups = new GroupsService({
@@ -188,6 +217,7 @@ export function createServices(
       reminderMinutes: config.groups.collectionReminderMinutes,
     },
     screenNote,
+    moments,
   };
   const groupFund = new GroupFundService(groupMoney);
   const collections = new CollectionService(groupMoney);
@@ -202,6 +232,7 @@ export function createServices(
     pipeline,
     notifications,
     config: config.redPackets,
+    moments,
     screenGreeting: async (greeting, senderId) => {
       const verdict = await moderation.check(greeting, 'greeting', senderId);
       return verdict.action === 'reject'
@@ -227,6 +258,23 @@ export function createServices(
     screenPurpose: async (purpose, borrowerId) => {
       await moderation.checkOrRefuse(purpose, 'note', borrowerId);
     },
+  });
+  const conversations = new ConversationService({
+    db,
+    clock,
+    areFriends: (a, b) => graph.areFriends(a, b),
+    blockedEitherWay: (a, b) => graph.blockedEitherWay(a, b),
+    userExists: async (id) => (await identity.user(id)) !== undefined,
+    // Like a post: refused → 422 content_rejected (logged at once); doubtful → held, its
+    // decision logged with the message.
+    screen: async (text, userId) => {
+      const { verdict, log } = await moderation.judgeOrRefuse(text, 'message', userId);
+      return {
+        held: verdict.action === 'review',
+        ...(log ? { log: { writer: 'moderation', row: log } } : {}),
+      };
+    },
+    writeRows: (tx, rows) => ledger.writeBatchRows(tx, rows),
   });
   return {
     config,
@@ -263,6 +311,8 @@ export function createServices(
       notifications,
       config: config.family,
     }),
+    conversations,
+    conversationLive: new ConversationLive(db, notifications),
   };
 }
 
@@ -274,6 +324,7 @@ export function startBackgroundJobs(
   s.ledger.startExpirySweeper(onError);
   s.outbox.start(onError);
   void s.cacheBus.start(onError).catch(onError);
+  s.conversationLive.reportErrorsTo(onError);
   void s.notifications.startListening(onError).catch(onError);
   const timers = [
     setInterval(() => s.wallet.settlePendingWithdrawals().catch(onError), 2_000),

@@ -10,6 +10,7 @@ import {
 import { AppError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { derivedId, isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
+import { type MoneyMoments, noMoments } from '../conversations/index.ts';
 import type { GroupsService } from '../groups/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { AccountFlags, type AccountId, type Ledger, transferIdFor } from '../ledger/index.ts';
@@ -101,6 +102,8 @@ export interface RedPacketDeps {
   /** The split's randomness; node:crypto unless a test needs a seeded one. */
   random?: RandomInt;
   screenGreeting?: GreetingScreen;
+  /** The envelope's card in its conversation, committed with the money. */
+  moments?: Pick<MoneyMoments, 'between' | 'inGroup'>;
 }
 
 type Audience =
@@ -282,6 +285,19 @@ export class RedPacketService {
     });
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + config.expiryHours * 3_600_000);
+    const moment = {
+      senderId: sender.id,
+      kind: 'red_packet' as const,
+      refId: id,
+      key: `red_packet:${id}`,
+      data: { kind: input.kind, count: shares.length, totalAmount: total, currency, greeting },
+      at: now,
+    };
+    const moments = this.d.moments ?? noMoments;
+    const momentRows =
+      to.kind === 'group'
+        ? moments.inGroup(to.groupId, moment)
+        : await moments.between(sender.id, to.userId, moment);
     return inTransaction(db, async (tx) => {
       const inserted = await tx.query(
         `INSERT INTO red_packets (id, sender_id, kind, count, total_amount, currency, greeting,
@@ -328,6 +344,7 @@ export class RedPacketService {
           ...(to.kind === 'group' ? { groupId: to.groupId } : {}),
         },
       );
+      await pipeline.writeEffects(tx, { rows: momentRows });
       // Last, so the sender's wallet is locked only for the commit that follows.
       await pipeline.commitIn(tx, legs, {
         limit: 'this envelope would exceed your daily sending limit',
