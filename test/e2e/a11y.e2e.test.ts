@@ -95,6 +95,8 @@ describe('accessibility', () => {
       `/groups/${groupId}`,
       '/family',
       '/ious',
+      '/chats',
+      `/chats/${groupId}`,
     ];
     const problems: string[] = [];
     for (const lang of ['zh-CN', 'en'] as const) {

@@ -8,6 +8,8 @@ import { Loading } from './components/ui.tsx';
 import { NotificationProvider } from './notifications.tsx';
 import { AddFriendPage } from './pages/AddFriend.tsx';
 import { BlockedPage } from './pages/Blocked.tsx';
+import { ChatPage } from './pages/Chat.tsx';
+import { ChatsPage } from './pages/Chats.tsx';
 import { CollectionPage, NewCollectionPage } from './pages/Collections.tsx';
 import { ComposePage } from './pages/Compose.tsx';
 import { DevicesPage } from './pages/Devices.tsx';
@@ -135,6 +137,7 @@ export function App() {
                   <Route element={<TabLayout />}>
                     <Route index element={<WalletPage />} />
                     <Route path="/feed" element={<FeedPage />} />
+                    <Route path="/chats" element={<ChatsPage />} />
                     <Route path="/friends" element={<FriendsPage />} />
                     <Route path="/me" element={<MePage />} />
                   </Route>
@@ -182,6 +185,7 @@ export function App() {
                   <Route path="/red-packets" element={<RedPacketsPage />} />
                   <Route path="/red-packets/new" element={<SendRedPacketPage />} />
                   <Route path="/red-packets/:id" element={<RedPacketPage />} />
+                  <Route path="/chats/:id" element={<ChatPage />} />
                 </Route>
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
