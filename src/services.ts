@@ -112,7 +112,7 @@ export function createServices(
   const notifications = new NotificationService(db, clock, databaseUrl);
   // Money moments ride the money's transaction: group-committed, or in a feature's own.
   ledger.registerBatchWriter(MOMENT_WRITER, (tx, rows) => insertMoments(tx, rows as MomentRow[]));
-  const moments = new MoneyMoments({ areFriends: (a, b) => graph.areFriends(a, b) });
+  const moments = new MoneyMoments();
   const social = createSocialServices(db, clock, {
     graph,
     identity,
@@ -175,7 +175,7 @@ export function createServices(
       screenNote: screenPaymentNote,
       defaultVisibility: (userId) => social.privacy.defaultPaymentVisibility(userId),
       findByPhone: (callerId, phone) => social.privacy.findByPhone(callerId, phone),
-      transferMoment: (m) =>
+      transferMoment: async (m) =>
         moments.between(m.fromUserId, m.toUserId, {
           senderId: m.fromUserId,
           kind: 'transfer',

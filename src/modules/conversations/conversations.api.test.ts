@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { api, type TestUser, useTestApp } from '../../../test/support/app.ts';
-import { directConversationId } from './store.ts';
+import { testDatabaseUrl } from '../../../test/support/db.ts';
+import { directConversationId, MESSAGE_CHANNEL } from './store.ts';
 
 const t = await useTestApp();
 const { call, user, balance, befriend } = api(t);
@@ -294,6 +296,17 @@ describe('money moments', () => {
     expect(await balance(b)).toBe(1_234);
   });
 
+  it('a transfer to someone who stopped being a friend writes no message', async () => {
+    const { a, b } = await friends({ balance: 1_000 });
+    await call('DELETE', `/api/v1/friends/${b.id}`, { user: a });
+    const paid = await call('POST', '/api/v1/transfers', {
+      user: a,
+      body: { to: { userId: b.id }, amount: 10 },
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
+    expect(await momentsFor(paid.json().id)).toEqual([]);
+  });
+
   it('a refused transfer writes no message, and strangers get no conversation', async () => {
     const { a, b } = await friends({ balance: 100 });
     const broke = await call('POST', '/api/v1/transfers', {
@@ -456,5 +469,61 @@ describe('money moments', () => {
       senderId: b.id,
       data: { purpose: 'settlement', amount: 3_000, toUserId: a.id },
     });
+  });
+});
+
+describe('the live signal', () => {
+  it('is one NOTIFY per message whatever the group size, and none for a held one', async () => {
+    const owner = await user();
+    const members = await Promise.all(Array.from({ length: 6 }, () => user()));
+    const groupId = await groupOf(owner, members);
+    const listener = new pg.Client({ connectionString: testDatabaseUrl() });
+    await listener.connect();
+    const heard: { c: string; s: number }[] = [];
+    listener.on('notification', (n) => {
+      const p = JSON.parse(n.payload ?? '{}') as { c: string; s: number };
+      if (p.c === groupId) heard.push(p);
+    });
+    await listener.query(`LISTEN ${MESSAGE_CHANNEL}`);
+    try {
+      expect((await say(members[0]!, groupId, 'one')).statusCode).toBe(201);
+      expect((await say(members[1]!, groupId, '娱乐城')).json().held).toBe(true);
+      expect((await say(owner, groupId, 'two')).statusCode).toBe(201);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toHaveLength(2);
+      // Taking a message down signals it once, so open sessions drop it.
+      const [latest] = await items(owner, groupId);
+      await t.services.conversations.takeDown(latest!.id as string);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toHaveLength(3);
+    } finally {
+      await listener.end();
+    }
+  });
+
+  it('pushes a message to the members with a stream open in this process, and to no one else', async () => {
+    const owner = await user();
+    const m = await user();
+    const outsider = await user();
+    const groupId = await groupOf(owner, [m]);
+    await t.services.notifications.startListening(() => {});
+    const got = new Map<string, unknown[]>();
+    const offs = [owner, m, outsider].map((u) =>
+      t.services.notifications.subscribeEvents(u.id, (event, data) => {
+        if (event === 'message') got.set(u.id, [...(got.get(u.id) ?? []), data]);
+      }),
+    );
+    try {
+      const sent = await say(owner, groupId, 'live hello');
+      for (let i = 0; i < 100 && !(got.get(m.id)?.length && got.get(owner.id)?.length); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(got.get(m.id)).toEqual([sent.json()]);
+      expect(got.get(owner.id)).toEqual([sent.json()]);
+      expect(got.get(outsider.id)).toBeUndefined();
+    } finally {
+      for (const off of offs) off();
+      await t.services.notifications.stop();
+    }
   });
 });

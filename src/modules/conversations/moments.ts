@@ -21,20 +21,14 @@ export interface Moment {
   at: Date;
 }
 
-/** What the moments need to know about people: whether two are friends now. */
-export interface MomentDeps {
-  areFriends(a: string, b: string): Promise<boolean>;
-}
-
 export class MoneyMoments {
-  constructor(private readonly d: MomentDeps) {}
-
   /**
-   * A moment between two users, in their direct conversation (made if need be) — only between
-   * friends: strangers have no conversation, and their money shows in their history alone.
+   * A moment between two users, in their direct conversation (made if need be) — written only
+   * if they are friends when the money commits (the writer checks, in that transaction):
+   * strangers have no conversation, and their money shows in their history alone.
    */
-  async between(from: string, to: string, moment: Moment): Promise<BatchRow[]> {
-    if (from === to || !(await this.d.areFriends(from, to))) return [];
+  between(from: string, to: string, moment: Moment): BatchRow[] {
+    if (from === to) return [];
     return [this.row(directConversationId(from, to), moment, [from, to])];
   }
 
@@ -60,6 +54,6 @@ export class MoneyMoments {
 
 /** Until services.ts wires the conversations module in, a feature writes no moments. */
 export const noMoments: Pick<MoneyMoments, 'between' | 'inGroup'> = {
-  between: async () => [],
+  between: () => [],
   inGroup: () => [],
 };

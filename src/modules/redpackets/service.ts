@@ -297,7 +297,7 @@ export class RedPacketService {
     const momentRows =
       to.kind === 'group'
         ? moments.inGroup(to.groupId, moment)
-        : await moments.between(sender.id, to.userId, moment);
+        : moments.between(sender.id, to.userId, moment);
     return inTransaction(db, async (tx) => {
       const inserted = await tx.query(
         `INSERT INTO red_packets (id, sender_id, kind, count, total_amount, currency, greeting,
