@@ -127,4 +127,33 @@ describe('conversations', () => {
     await card.click();
     await b.waitForURL(`**/transactions/${sent.json().id}`);
   });
+
+  it('a collection in the group thread is paid in place, and the payment shows under it', {
+    timeout: SCENARIO_TIMEOUT,
+  }, async () => {
+    const { call, user, balance } = api(h.t);
+    const organizer = await user({ nickname: '阿青', balance: 1_000 });
+    const payer = await user({ nickname: '小林', balance: 10_000 });
+    await befriend(h.t, organizer, payer);
+    const group = await call('POST', '/api/v1/groups', {
+      user: organizer,
+      body: { name: '露营', memberIds: [payer.id] },
+    });
+    const groupId = group.json().id as string;
+    const created = await call('POST', `/api/v1/groups/${groupId}/collections`, {
+      user: organizer,
+      body: { amountEach: 2_500, note: '营地费' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const p = await h.newPage();
+    await logIn(p, payer);
+    await p.goto(`/chats/${groupId}`);
+    const card = p.getByTestId('collection-card');
+    await card.getByText('营地费').waitFor();
+    await card.getByRole('button', { name: '支付 ¥25.00' }).click();
+    await card.getByText('你已付款').waitFor();
+    await p.getByText('我 付款 ¥25.00').waitFor();
+    await poll(() => balance(payer)).toBe(7_500);
+    await shot(p, 'chat-collection', 'zh-CN');
+  });
 });
