@@ -276,34 +276,26 @@ export async function insertText(
 export async function insertMoments(q: Queryable, rows: readonly MomentRow[]): Promise<void> {
   if (rows.length === 0) return;
   const pairs = rows.map((r) => (r.pair ? orderedPair(...r.pair) : null));
-  // Friendship is checked here, in the money's transaction, not by a read before it: no round
-  // trip of its own, and what counts is the friendship when the money moves.
+  // One statement: the direct conversations needed, the messages, a NOTIFY each (the foreign
+  // key is checked at the statement's end, after the conversations are in). Friendship is
+  // checked here, in the money's transaction, not by a read before it: no round trip of its
+  // own, and what counts is the friendship when the money moves.
   await q.query(
     `WITH v AS (
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[]) AS v(id, a, b, at)
-        WHERE v.a IS NOT NULL
-          AND EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = v.a AND f.friend_id = v.b)
-     )
-     INSERT INTO conversations (id, kind, user_a, user_b, created_at)
-     SELECT id, 'direct', a, b, at FROM v ORDER BY id
-     ON CONFLICT DO NOTHING`,
-    [
-      rows.map((r) => r.conversationId),
-      pairs.map((p) => p?.[0] ?? null),
-      pairs.map((p) => p?.[1] ?? null),
-      rows.map((r) => r.createdAt),
-    ],
-  );
-  await q.query(
-    `WITH ins AS (
-       INSERT INTO conversation_messages
-         (id, conversation_id, sender_id, kind, ref_id, data, moment_key, created_at)
-       SELECT v.id, v.c, v.s, v.k, v.r, v.d, v.key, v.at
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[],
-                     $7::text[], $8::timestamptz[], $10::uuid[], $11::uuid[])
-              AS v(id, c, s, k, r, d, key, at, a, b)
+       SELECT v.* FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+                              $6::jsonb[], $7::text[], $8::timestamptz[], $10::uuid[], $11::uuid[])
+                AS v(id, c, s, k, r, d, key, at, a, b)
         WHERE v.a IS NULL
            OR EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = v.a AND f.friend_id = v.b)
+     ), direct AS (
+       INSERT INTO conversations (id, kind, user_a, user_b, created_at)
+       SELECT DISTINCT ON (v.c) v.c, 'direct', v.a, v.b, v.at FROM v
+        WHERE v.a IS NOT NULL ORDER BY v.c
+       ON CONFLICT DO NOTHING
+     ), ins AS (
+       INSERT INTO conversation_messages
+         (id, conversation_id, sender_id, kind, ref_id, data, moment_key, created_at)
+       SELECT v.id, v.c, v.s, v.k, v.r, v.d, v.key, v.at FROM v
        ON CONFLICT (moment_key) DO NOTHING
        RETURNING conversation_id, seq
      )
