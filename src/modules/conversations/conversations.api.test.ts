@@ -94,6 +94,19 @@ describe('direct conversations', () => {
     expect(blocked.json().code).toBe('blocked');
   });
 
+  it('is in the OpenAPI document', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+      paths: Record<string, unknown>;
+    };
+    for (const path of [
+      '/api/v1/conversations',
+      '/api/v1/conversations/{id}/messages',
+      '/api/v1/conversations/{id}/read',
+    ]) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+  });
+
   it('rejects unknown fields and asks for a session', async () => {
     const { a, b } = await friends();
     const extra = await call('POST', '/api/v1/conversations', {
