@@ -1,14 +1,24 @@
 /** The composition root: builds every module's service once, from config, database and clock. */
 import type { Config } from './config.ts';
 import type { Db } from './db/pool.ts';
+import { AuditLog } from './modules/audit/index.ts';
+import {
+  CircleService,
+  circleCommentTarget,
+  circlePostTarget,
+  circleTarget,
+} from './modules/circles/index.ts';
 import {
   ConversationLive,
   ConversationService,
   insertMoments,
+  MESSAGE_TARGET,
   MOMENT_WRITER,
   type MomentRow,
   MoneyMoments,
+  messageTarget,
 } from './modules/conversations/index.ts';
+import { DEFAULT_DEVICE_OPTIONS, DeviceService } from './modules/devices/index.ts';
 import { FamilyService } from './modules/family/index.ts';
 import {
   CollectionService,
@@ -22,8 +32,16 @@ import { Ledger } from './modules/ledger/index.ts';
 import { type DecisionRow, ModerationService } from './modules/moderation/index.ts';
 import { NotificationService } from './modules/notifications/index.ts';
 import { RedPacketService } from './modules/redpackets/index.ts';
+import {
+  BanService,
+  ReportTargets,
+  ReviewService,
+  redPacketTarget,
+  userTarget,
+} from './modules/safety/index.ts';
 import { SocialGraph } from './modules/social/graph.ts';
 import { createSocialServices, type SocialServices } from './modules/social/index.ts';
+import { socialCommentTarget, socialPostTarget } from './modules/social/report-targets.ts';
 import {
   FEED_PAYMENT_TOPIC,
   type FeedPayment,
@@ -64,6 +82,14 @@ export interface Services {
   redPackets: RedPacketService;
   ious: IouService;
   family: FamilyService;
+  /** The devices each user used (X-Device-Id); `devices.isNew` is the risk fact deviceIsNew. */
+  devices: DeviceService;
+  audit: AuditLog;
+  /** What users can report; modules register their own kinds of content. */
+  reportTargets: ReportTargets;
+  bans: BanService;
+  reviews: ReviewService;
+  circles: CircleService;
   conversations: ConversationService;
   /** Pushes each committed message to its members' open streams in this process. */
   conversationLive: ConversationLive;
@@ -78,6 +104,8 @@ export interface ServiceOptions {
   databaseUrl?: string;
   /** The payment pipeline's risk stage (allow-all until the risk engine lands). */
   risk?: RiskHook;
+  /** The credit module's score for circles' creditScore rules (none yet: such rules are unmet). */
+  creditScoreOf?: (userId: string) => Promise<number | null>;
 }
 
 export function createServices(
@@ -121,6 +149,8 @@ export function createServices(
     secret: config.secret,
     dataDir: config.dataDir,
     cacheBus,
+    // The review queue is built below; held text reaches it through this late binding.
+    holdForReview: (q, target, authorId) => reviews.holdForReview(q, target, authorId),
   });
   const bank = new SandboxBankChannel(clock);
   const idempotency = new IdempotencyStore(db);
@@ -259,6 +289,31 @@ export function createServices(
       await moderation.checkOrRefuse(purpose, 'note', borrowerId);
     },
   });
+  const devices = new DeviceService(db, clock, {
+    secret: config.secret,
+    ...DEFAULT_DEVICE_OPTIONS,
+  });
+  const audit = new AuditLog(db, clock);
+  const bans = new BanService(db, clock, { audit, devices, cacheBus });
+  const reportTargets = new ReportTargets();
+  const reviews = new ReviewService(db, clock, { targets: reportTargets, bans, audit });
+  const circles = new CircleService({
+    db,
+    clock,
+    audit,
+    media: social.media,
+    moderate: (text, context, userId) => moderation.check(text, context, userId),
+    holdForReview: (q, target, authorId) => reviews.holdForReview(q, target, authorId),
+    ...(overrides.creditScoreOf ? { creditScoreOf: overrides.creditScoreOf } : {}),
+  });
+  social.media.circleMediaAccess = (viewerId, postId) => circles.mayViewPostMedia(viewerId, postId);
+  reportTargets.register('post', circlePostTarget);
+  reportTargets.register('post', socialPostTarget);
+  reportTargets.register('comment', circleCommentTarget);
+  reportTargets.register('comment', socialCommentTarget);
+  reportTargets.register('circle', circleTarget);
+  reportTargets.register('user', userTarget);
+  reportTargets.register('red_packet', redPacketTarget);
   const conversations = new ConversationService({
     db,
     clock,
@@ -275,8 +330,16 @@ export function createServices(
       };
     },
     writeRows: (tx, rows) => ledger.writeBatchRows(tx, rows),
+    holdForReview: (q, target, authorId) => reviews.holdForReview(q, target, authorId),
   });
+  reportTargets.register(MESSAGE_TARGET, messageTarget);
   return {
+    devices,
+    audit,
+    reportTargets,
+    bans,
+    reviews,
+    circles,
     config,
     db,
     clock,

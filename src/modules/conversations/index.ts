@@ -1,5 +1,6 @@
 export { ConversationLive } from './live.ts';
 export { MOMENT_WRITER, type Moment, MoneyMoments, noMoments } from './moments.ts';
+export { MESSAGE_TARGET, messageTarget } from './report-target.ts';
 export { conversationRoutes } from './routes.ts';
 export { type ConversationDeps, ConversationService, type MessageScreen } from './service.ts';
 export {

@@ -3,11 +3,12 @@
  * else a conversation does not exist (404). Text is moderated like posts; money moments are
  * written by the features that move the money (moments.ts), never here.
  */
-import { type Db, inTransaction } from '../../db/pool.ts';
+import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { isUuid } from '../../platform/ids.ts';
 import type { BatchRow } from '../ledger/index.ts';
+import { MESSAGE_TARGET } from './report-target.ts';
 import {
   type Conversation,
   type ConversationListItem,
@@ -40,6 +41,12 @@ export interface ConversationDeps {
   screen: MessageScreen;
   /** Writes rows of other writers (the moderation log) in the message's transaction. */
   writeRows(tx: import('../../db/pool.ts').Tx, rows: readonly BatchRow[]): Promise<void>;
+  /** Puts a held message in the review queue, in the message's transaction (safety module). */
+  holdForReview?(
+    q: Queryable,
+    target: { type: string; id: string },
+    authorId: string,
+  ): Promise<void>;
 }
 
 export class ConversationService {
@@ -110,6 +117,7 @@ export class ConversationService {
         at: this.d.clock.now(),
       });
       await this.d.writeRows(tx, log ? [log] : []);
+      if (held) await this.d.holdForReview?.(tx, { type: MESSAGE_TARGET, id: message.id }, userId);
       return message;
     });
   }
