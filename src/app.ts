@@ -13,8 +13,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import type { Config } from './config.ts';
 import { isConnectionLoss } from './db/pool.ts';
 import { circleRoutes } from './modules/circles/index.ts';
-import { deviceIdOf } from './modules/devices/index.ts';
 import { conversationRoutes } from './modules/conversations/index.ts';
+import { deviceIdOf } from './modules/devices/index.ts';
 import { familyRoutes } from './modules/family/index.ts';
 import { expenseRoutes, groupRoutes } from './modules/groups/index.ts';
 import { identityRoutes } from './modules/identity/index.ts';

@@ -10,6 +10,8 @@ import { NotificationProvider } from './notifications.tsx';
 import { AddFriendPage } from './pages/AddFriend.tsx';
 import { AdminPage } from './pages/Admin.tsx';
 import { BlockedPage } from './pages/Blocked.tsx';
+import { ChatPage } from './pages/Chat.tsx';
+import { ChatsPage } from './pages/Chats.tsx';
 import {
   CirclePage,
   CirclePostPage,
@@ -17,8 +19,6 @@ import {
   NewCirclePage,
   StudentVerifyPage,
 } from './pages/Circles.tsx';
-import { ChatPage } from './pages/Chat.tsx';
-import { ChatsPage } from './pages/Chats.tsx';
 import { CollectionPage, NewCollectionPage } from './pages/Collections.tsx';
 import { ComposePage } from './pages/Compose.tsx';
 import { DevicesPage } from './pages/Devices.tsx';
