@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import { isConnectionLoss } from './db/pool.ts';
 import { campaignRoutes } from './modules/campaigns/index.ts';
 import { circleRoutes } from './modules/circles/index.ts';
+import { conversationRoutes } from './modules/conversations/index.ts';
 import { deviceIdOf } from './modules/devices/index.ts';
 import { discoveryRoutes } from './modules/discovery/index.ts';
 import { energyRoutes } from './modules/energy/index.ts';
@@ -27,8 +28,8 @@ import { moderationRoutes } from './modules/moderation/index.ts';
 import { notificationRoutes } from './modules/notifications/index.ts';
 import { passkeyRoutes } from './modules/passkeys/index.ts';
 import { redPacketRoutes } from './modules/redpackets/index.ts';
-import { safetyRoutes } from './modules/safety/index.ts';
 import { riskRoutes } from './modules/risk/index.ts';
+import { safetyRoutes } from './modules/safety/index.ts';
 import { socialRoutes } from './modules/social/index.ts';
 import { walletRoutes } from './modules/wallet/index.ts';
 import { AppError } from './platform/errors.ts';
@@ -335,6 +336,7 @@ export async function buildApp(
   await app.register(discoveryRoutes(services), { prefix: '/api/v1' });
   await app.register(riskRoutes(services), { prefix: '/api/v1' });
   await app.register(passkeyRoutes(services), { prefix: '/api/v1' });
+  await app.register(conversationRoutes(services), { prefix: '/api/v1' });
   return app;
 }
 

@@ -60,6 +60,14 @@ export interface Config {
    */
   metrics: { token: string | undefined; port: number | undefined };
   campaigns: CampaignsConfig;
+  conversations: ConversationConfig;
+}
+
+export interface ConversationConfig {
+  /** Text messages one user may send per minute (HEBAO_RATE_MESSAGES). */
+  messagesPerMinute: number;
+  /** Direct conversations one user may open per minute. */
+  opensPerMinute: number;
 }
 
 export interface WalletConfig {
@@ -406,6 +414,10 @@ export function loadConfig(env: Env = process.env): Config {
         maxFeed: int(env, 'HEBAO_FARM_MAX_FEED', 1800, 1, 10_000_000),
         mealMinutes: int(env, 'HEBAO_FARM_MEAL_MINUTES', 240, 1, 7 * 24 * 60),
       },
+    },
+    conversations: {
+      messagesPerMinute: int(env, 'HEBAO_RATE_MESSAGES', 60, 1, 1_000_000),
+      opensPerMinute: 30,
     },
   };
 }

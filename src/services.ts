@@ -9,6 +9,16 @@ import {
   circlePostTarget,
   circleTarget,
 } from './modules/circles/index.ts';
+import {
+  ConversationLive,
+  ConversationService,
+  insertMoments,
+  MESSAGE_TARGET,
+  MOMENT_WRITER,
+  type MomentRow,
+  MoneyMoments,
+  messageTarget,
+} from './modules/conversations/index.ts';
 import { DEFAULT_DEVICE_OPTIONS, DeviceService } from './modules/devices/index.ts';
 import { DiscoveryService } from './modules/discovery/index.ts';
 import { EnergyService } from './modules/energy/index.ts';
@@ -95,6 +105,9 @@ export interface Services {
   discovery: DiscoveryService;
   risk: RiskService;
   passkeys: PasskeyService;
+  conversations: ConversationService;
+  /** Pushes each committed message to its members' open streams in this process. */
+  conversationLive: ConversationLive;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -142,6 +155,9 @@ export function createServices(
   });
   const graph = new SocialGraph(db, cacheBus);
   const notifications = new NotificationService(db, clock, databaseUrl);
+  // Money moments ride the money's transaction: group-committed, or in a feature's own.
+  ledger.registerBatchWriter(MOMENT_WRITER, (tx, rows) => insertMoments(tx, rows as MomentRow[]));
+  const moments = new MoneyMoments();
   const social = createSocialServices(db, clock, {
     graph,
     identity,
@@ -228,6 +244,21 @@ export function createServices(
       screenNote: screenPaymentNote,
       defaultVisibility: (userId) => social.privacy.defaultPaymentVisibility(userId),
       findByPhone: (callerId, phone) => social.privacy.findByPhone(callerId, phone),
+      transferMoment: async (m) =>
+        moments.between(m.fromUserId, m.toUserId, {
+          senderId: m.fromUserId,
+          kind: 'transfer',
+          refId: m.transferId,
+          key: `transfer:${m.transferId}`,
+          data: {
+            fromUserId: m.fromUserId,
+            toUserId: m.toUserId,
+            amount: m.amount,
+            currency: m.currency,
+            note: m.note,
+          },
+          at: m.at,
+        }),
     },
   );
   const groups = new GroupsService({
@@ -255,6 +286,7 @@ export function createServices(
       reminderMinutes: config.groups.collectionReminderMinutes,
     },
     screenNote,
+    moments,
   };
   const groupFund = new GroupFundService(groupMoney);
   const collections = new CollectionService(groupMoney);
@@ -269,6 +301,7 @@ export function createServices(
     pipeline,
     notifications,
     config: config.redPackets,
+    moments,
     screenGreeting: async (greeting, senderId) => {
       const verdict = await moderation.check(greeting, 'greeting', senderId);
       return verdict.action === 'reject'
@@ -348,6 +381,25 @@ export function createServices(
       await farm.earnFeedIn(tx, p.fromUserId, p.transferId, p.createdAt);
     }
   };
+  const conversations = new ConversationService({
+    db,
+    clock,
+    areFriends: (a, b) => graph.areFriends(a, b),
+    blockedEitherWay: (a, b) => graph.blockedEitherWay(a, b),
+    userExists: async (id) => (await identity.user(id)) !== undefined,
+    // Like a post: refused → 422 content_rejected (logged at once); doubtful → held, its
+    // decision logged with the message.
+    screen: async (text, userId) => {
+      const { verdict, log } = await moderation.judgeOrRefuse(text, 'message', userId);
+      return {
+        held: verdict.action === 'review',
+        ...(log ? { log: { writer: 'moderation', row: log } } : {}),
+      };
+    },
+    writeRows: (tx, rows) => ledger.writeBatchRows(tx, rows),
+    holdForReview: (q, target, authorId) => reviews.holdForReview(q, target, authorId),
+  });
+  reportTargets.register(MESSAGE_TARGET, messageTarget);
   return {
     devices,
     audit,
@@ -401,6 +453,8 @@ export function createServices(
     discovery: new DiscoveryService(db, clock),
     risk,
     passkeys,
+    conversations,
+    conversationLive: new ConversationLive(db, notifications),
   };
 }
 
@@ -412,6 +466,7 @@ export function startBackgroundJobs(
   s.ledger.startExpirySweeper(onError);
   s.outbox.start(onError);
   void s.cacheBus.start(onError).catch(onError);
+  s.conversationLive.reportErrorsTo(onError);
   void s.notifications.startListening(onError).catch(onError);
   const timers = [
     setInterval(() => s.wallet.settlePendingWithdrawals().catch(onError), 2_000),

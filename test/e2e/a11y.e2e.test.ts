@@ -113,6 +113,8 @@ describe('accessibility', () => {
       '/admin',
       '/me/passkeys',
       '/admin/risk',
+      '/chats',
+      `/chats/${groupId}`,
     ];
     // The risk console is for operators.
     await h.t.services.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [alice.id]);

@@ -13,6 +13,8 @@ import { AdminPage } from './pages/Admin.tsx';
 import { AdminRiskPage } from './pages/AdminRisk.tsx';
 import { BlockedPage } from './pages/Blocked.tsx';
 import { CampaignPage, CampaignsPage } from './pages/Campaign.tsx';
+import { ChatPage } from './pages/Chat.tsx';
+import { ChatsPage } from './pages/Chats.tsx';
 import {
   CirclePage,
   CirclePostPage,
@@ -154,6 +156,7 @@ export function App() {
                   <Route element={<TabLayout />}>
                     <Route index element={<WalletPage />} />
                     <Route path="/feed" element={<FeedPage />} />
+                    <Route path="/chats" element={<ChatsPage />} />
                     <Route path="/friends" element={<FriendsPage />} />
                     <Route path="/me" element={<MePage />} />
                   </Route>
@@ -215,6 +218,7 @@ export function App() {
                   <Route path="/discover" element={<DiscoverPage />} />
                   <Route path="/me/passkeys" element={<PasskeysPage />} />
                   <Route path="/admin/risk" element={<AdminRiskPage />} />
+                  <Route path="/chats/:id" element={<ChatPage />} />
                 </Route>
                 <Route path="*" element={<NotFoundPage />} />
               </Route>

@@ -11,8 +11,10 @@ import {
 import { useTranslation } from 'react-i18next';
 import { amountOf, api, type Notification } from './api.ts';
 import { useAuth } from './auth.tsx';
+import { chatEvent } from './chat-live.ts';
 import { walletChanged } from './events.ts';
 import { formatMoney } from './money.ts';
+import type { Message } from './pages/chat-api.ts';
 import { social } from './pages/social-api.ts';
 import { useToast } from './toast.tsx';
 
@@ -134,6 +136,35 @@ export function NotificationProvider({ children }: { children: ReactNode }) {
         // ignored, as above
       }
     });
+    // Conversations ride the same stream: messages carry no event id, so a reconnect (which
+    // replays notifications only) tells the chat screens to reload instead.
+    source.addEventListener('message', (e) => {
+      try {
+        chatEvent({
+          type: 'message',
+          message: JSON.parse((e as MessageEvent<string>).data) as Message,
+        });
+      } catch {
+        // ignored, as above
+      }
+    });
+    source.addEventListener('message_removed', (e) => {
+      try {
+        const { conversationId, id } = JSON.parse((e as MessageEvent<string>).data) as {
+          conversationId: string;
+          id: string;
+        };
+        chatEvent({ type: 'removed', conversationId, id });
+      } catch {
+        // ignored, as above
+      }
+    });
+    let opened = false;
+    source.addEventListener('open', () => {
+      if (opened) chatEvent({ type: 'resync' });
+      opened = true;
+    });
+    source.addEventListener('conversations_resync', () => chatEvent({ type: 'resync' }));
     return () => {
       closed = true;
       source.close();

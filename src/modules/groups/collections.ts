@@ -241,6 +241,19 @@ export class CollectionService {
            FROM unnest($2::uuid[], $3::bigint[]) AS s(u, a)`,
         [id, shares.map((s) => s.userId), shares.map((s) => s.amount), organizerId, now],
       );
+      const total = shares.reduce((sum, s) => sum + s.amount, 0);
+      // No money moves yet: the card is the request, and each payment adds its own line.
+      await this.d.pipeline.writeEffects(tx, {
+        rows:
+          this.d.moments?.inGroup(groupId, {
+            senderId: organizerId,
+            kind: 'collection',
+            refId: id,
+            key: `collection:${id}`,
+            data: { note: held ? null : note, currency, totalAmount: total, shares: shares.length },
+            at: now,
+          }) ?? [],
+      });
       await notifications.notifyMany(
         tx,
         shares.map((s) => s.userId).filter((u) => u !== organizerId),
@@ -425,6 +438,24 @@ export class CollectionService {
         amount,
         currency: state.currency,
         completed,
+      });
+      await pipeline.writeEffects(tx, {
+        rows:
+          this.d.moments?.inGroup(state.groupId, {
+            senderId: user.id,
+            kind: 'system',
+            refId: collectionId,
+            key: `collection.payment:${transferId}`,
+            data: {
+              event: 'collection.paid',
+              collectionId,
+              transferId,
+              amount,
+              currency: state.currency,
+              completed,
+            },
+            at: now,
+          }) ?? [],
       });
       await pipeline.commitIn(tx, legs);
       return {

@@ -479,6 +479,24 @@ export class ExpenseService {
         amount: input.amount,
         currency,
       });
+      await pipeline.writeEffects(tx, {
+        rows:
+          this.d.moments?.inGroup(groupId, {
+            senderId: payer.id,
+            kind: 'transfer',
+            refId: transferId,
+            key: `transfer:${transferId}`,
+            data: {
+              purpose: 'settlement',
+              settlementId: id,
+              fromUserId: payer.id,
+              toUserId: input.to,
+              amount: input.amount,
+              currency,
+            },
+            at: now,
+          }) ?? [],
+      });
       // Last, so the wallets are locked only for the commit that follows.
       await pipeline.commitIn(tx, legs);
     });

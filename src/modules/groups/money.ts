@@ -1,6 +1,7 @@
 /** What the group fund and collections share: their dependencies and how money is refused. */
 import type { Db } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
+import type { MoneyMoments } from '../conversations/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
@@ -33,6 +34,8 @@ export interface GroupMoneyDeps {
     reminderMinutes: number;
   };
   screenNote?: NoteScreen;
+  /** Cards in the group's conversation (collections, payments, settle-ups), with the money. */
+  moments?: Pick<MoneyMoments, 'inGroup'>;
 }
 
 export interface Payer {

@@ -32,7 +32,7 @@ import {
   type Thresholds,
 } from './terms.ts';
 
-export type ModerationContext = 'post' | 'comment' | 'note' | 'nickname' | 'greeting';
+export type ModerationContext = 'post' | 'comment' | 'note' | 'nickname' | 'greeting' | 'message';
 export type ModerationAction = 'allow' | 'review' | 'reject';
 
 export interface DecisionMatch {
@@ -102,6 +102,7 @@ const CONTACT_MULTIPLIER: Readonly<Record<ModerationContext, number>> = {
   note: 1,
   nickname: 2,
   greeting: 1,
+  message: 1,
 };
 
 const EARNINGS_CLAIM_WEIGHT = 2;

@@ -125,6 +125,11 @@ export const notificationRoutes =
             .catch((err) => request.log.warn({ err }, 'notification stream write failed'));
         };
         const unsubscribe = s.notifications.subscribe(userId, flush);
+        // Other live events (a conversation's messages) carry no id: Last-Event-ID stays the
+        // last notification's, which is what a reconnect replays from.
+        const unsubscribeEvents = s.notifications.subscribeEvents(userId, (event, data) => {
+          res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        });
         streams.add(res);
         const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
         res.write(`retry: 3000\n\n`);
@@ -132,6 +137,7 @@ export const notificationRoutes =
         request.raw.on('close', () => {
           clearInterval(heartbeat);
           unsubscribe();
+          unsubscribeEvents();
           streams.delete(res);
         });
       },

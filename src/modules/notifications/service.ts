@@ -51,6 +51,10 @@ export class NotificationService {
   private listening = false;
   private everConnected = false;
   private retry: NodeJS.Timeout | undefined;
+  /** Other channels heard on the same connection; `null` after a reconnect (maybe missed some). */
+  private readonly channels = new Map<string, (payload: string | null) => void>();
+  /** Events other than notifications (a conversation's new message), per user, this process. */
+  private readonly events = new EventEmitter();
 
   constructor(
     private readonly db: Db,
@@ -58,6 +62,7 @@ export class NotificationService {
     private readonly databaseUrl: string | undefined,
   ) {
     this.live.setMaxListeners(0);
+    this.events.setMaxListeners(0);
   }
 
   /** Records a notification; inside a transaction it is sent only if that transaction commits. */
@@ -169,6 +174,31 @@ export class NotificationService {
   }
 
   /**
+   * Hears `channel` on the notifications' LISTEN connection too (one connection per process,
+   * reconnected with it); the handler gets `null` after a reconnect: payloads may have been lost.
+   */
+  onChannel(channel: string, handler: (payload: string | null) => void): void {
+    this.channels.set(channel, handler);
+    this.listener?.query(`LISTEN ${channel}`).catch(() => {});
+  }
+
+  /** Users with an open stream in this process (to whom `push` can deliver). */
+  streamingUsers(): ReadonlySet<string> {
+    return new Set(this.events.eventNames() as string[]);
+  }
+
+  /** Sends an event to `userId`'s open streams in this process (not stored, not replayed). */
+  push(userId: string, event: string, data: unknown): void {
+    this.events.emit(userId, event, data);
+  }
+
+  /** What an open stream subscribes to besides notifications. */
+  subscribeEvents(userId: string, onEvent: (event: string, data: unknown) => void): () => void {
+    this.events.on(userId, onEvent);
+    return () => this.events.off(userId, onEvent);
+  }
+
+  /**
    * LISTENs on a connection of its own (to the pool's database unless told another URL, so in
    * both database modes) and keeps it: a lost connection is re-opened with backoff, then every
    * open stream is poked to catch up on what committed while nobody listened.
@@ -206,6 +236,11 @@ export class NotificationService {
     client.on('error', reconnect);
     client.on('end', () => reconnect());
     client.on('notification', (msg) => {
+      const other = this.channels.get(msg.channel);
+      if (other) {
+        if (msg.payload) other(msg.payload);
+        return;
+      }
       if (msg.channel !== CHANNEL || !msg.payload) return;
       try {
         const { userId, seq } = JSON.parse(msg.payload) as { userId: string; seq: number };
@@ -217,6 +252,7 @@ export class NotificationService {
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
+      for (const channel of this.channels.keys()) await client.query(`LISTEN ${channel}`);
     } catch (err) {
       reconnect(err);
       return;
@@ -225,6 +261,7 @@ export class NotificationService {
     this.listener = client;
     if (this.everConnected) {
       for (const userId of this.live.eventNames()) this.live.emit(userId, 0);
+      for (const handler of this.channels.values()) handler(null);
     }
     this.everConnected = true;
   }

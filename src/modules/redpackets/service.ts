@@ -10,6 +10,7 @@ import {
 import { AppError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { derivedId, isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
+import { type MoneyMoments, noMoments } from '../conversations/index.ts';
 import type { GroupsService } from '../groups/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import { AccountFlags, type AccountId, type Ledger, transferIdFor } from '../ledger/index.ts';
@@ -104,6 +105,8 @@ export interface RedPacketDeps {
   /** The split's randomness; node:crypto unless a test needs a seeded one. */
   random?: RandomInt;
   screenGreeting?: GreetingScreen;
+  /** The envelope's card in its conversation, committed with the money. */
+  moments?: Pick<MoneyMoments, 'between' | 'inGroup'>;
 }
 
 type Audience =
@@ -393,6 +396,28 @@ export class RedPacketService {
         ...(to.kind === 'group' ? { groupId: to.groupId } : {}),
       },
     );
+    // Its card in the conversation, with the money (at sending, or when a hold is released).
+    const moment = {
+      senderId: e.senderId,
+      kind: 'red_packet' as const,
+      refId: id,
+      key: `red_packet:${id}`,
+      data: {
+        kind: e.kind,
+        count: shares.length,
+        totalAmount: total,
+        currency: e.currency,
+        greeting: e.greeting,
+      },
+      at: now,
+    };
+    const moments = this.d.moments ?? noMoments;
+    await this.d.pipeline.writeEffects(tx, {
+      rows:
+        to.kind === 'group'
+          ? moments.inGroup(to.groupId, moment)
+          : moments.between(e.senderId, to.userId, moment),
+    });
     return {
       id,
       kind: e.kind,

@@ -23,6 +23,7 @@ export {
   feedPayment,
   noWalletHooks,
   type TransferInput,
+  type TransferMoment,
   type TransferView,
   type WalletHooks,
   WalletService,

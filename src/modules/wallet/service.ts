@@ -43,6 +43,23 @@ export interface WalletHooks {
   defaultVisibility(userId: string): Promise<Visibility>;
   /** The user a phone names as the caller may see it (privacy); unset: any registered user. */
   findByPhone?(callerId: string, phone: string): Promise<string | undefined>;
+  /**
+   * The rows of a transfer's message in its conversation (between friends; none otherwise),
+   * committed with the money (conversations module).
+   */
+  transferMoment?(t: TransferMoment): Promise<BatchRow[]>;
+}
+
+/** A transfer that moved, as its conversation shows it. */
+export interface TransferMoment {
+  transferId: string;
+  fromUserId: string;
+  toUserId: string;
+  amount: number;
+  currency: string;
+  /** Only a note moderation let through; a held one stays off the card. */
+  note: string | null;
+  at: Date;
 }
 
 export const noWalletHooks: WalletHooks = {
@@ -182,7 +199,7 @@ export class WalletService {
     private readonly hooks: WalletHooks = noWalletHooks,
   ) {
     pipeline.onHoldReleased('transfer', {
-      release: async (_tx, hold) => ({ effects: this.releasedTransferEffects(hold) }),
+      release: async (_tx, hold) => ({ effects: await this.releasedTransferEffects(hold) }),
     });
     pipeline.onHoldReleased('withdrawal', {
       // The bank is asked once released; its answer posts or voids the held legs as usual.
@@ -199,8 +216,11 @@ export class WalletService {
     });
   }
 
-  /** A held transfer completes like any other: the receiver is told, the feed shows it. */
-  private releasedTransferEffects(hold: HeldMovement) {
+  /**
+   * A held transfer completes like any other: the receiver is told, the feed shows it, and
+   * its card appears in the pair's conversation.
+   */
+  private async releasedTransferEffects(hold: HeldMovement) {
     const p = hold.payload as {
       senderNickname: string | null;
       receiverId: string;
@@ -209,7 +229,17 @@ export class WalletService {
       visibility: Visibility;
     };
     const now = this.clock.now();
+    const rows = await this.momentRows({
+      transferId: hold.moneyTransferId,
+      fromUserId: hold.userId,
+      toUserId: p.receiverId,
+      amount: hold.amount,
+      currency: hold.currency,
+      note: p.noteVerdict === 'allow' ? p.note : null,
+      at: now,
+    });
     return {
+      rows,
       notifications: [
         {
           userId: p.receiverId,
@@ -738,6 +768,18 @@ export class WalletService {
     }
     const legs = await this.pipeline.legs(spec);
     const effects = await this.transferEffects(plan, pending);
+    // Money waiting for acceptance has not moved: its message comes when it is accepted.
+    const moment = pending
+      ? []
+      : await this.momentRows({
+          transferId: moneyId,
+          fromUserId: user.id,
+          toUserId: receiver.id,
+          amount: input.amount,
+          currency,
+          note: noteVerdict === 'allow' ? note : null,
+          at: this.clock.now(),
+        });
     const view = (t: Transfer): TransferView => ({
       id: t.id,
       status: pending ? 'pending' : 'completed',
@@ -750,13 +792,17 @@ export class WalletService {
       createdAt: t.createdAt.toISOString(),
       ...(t.expiresAt ? { expiresAt: t.expiresAt.toISOString() } : {}),
     });
-    const { results } = await this.pipeline.commit(legs, { limit: DAILY_LIMIT_WORDS }, (money) => ({
-      response: view(money.transfer),
-      ...effects(money.transfer),
-    }));
+    const { results } = await this.pipeline.commit(legs, { limit: DAILY_LIMIT_WORDS }, (money) => {
+      const e = effects(money.transfer);
+      return { response: view(money.transfer), ...e, rows: [...e.rows, ...moment] };
+    });
     const money = results[0]!;
     if (!money.ok) throw new Error('unreachable: commit throws on refusal');
     return view(money.transfer);
+  }
+
+  private async momentRows(t: TransferMoment): Promise<BatchRow[]> {
+    return (await this.hooks.transferMoment?.(t)) ?? [];
   }
 
   /** The receiver takes (accept) or refuses (decline) a transfer that waits for acceptance. */
@@ -781,6 +827,18 @@ export class WalletService {
     if (!(t.flags & PENDING))
       throw new AppError('conflict', 'this transfer does not wait for acceptance');
     const mode = action === 'accept' ? ('post' as const) : ('void' as const);
+    const moment =
+      action === 'accept'
+        ? await this.momentRows({
+            transferId: t.id,
+            fromUserId: meta.from!,
+            toUserId: userId,
+            amount: fromMinor(t.amount),
+            currency: t.currency,
+            note: meta.noteHeld ? null : (meta.note ?? null),
+            at: this.clock.now(),
+          })
+        : [];
     const view: TransferView = {
       id: t.id,
       status: action === 'accept' ? 'completed' : 'refunded',
@@ -801,6 +859,7 @@ export class WalletService {
       {},
       (money) => ({
         response: view,
+        rows: moment,
         outbox:
           action === 'accept' && !meta.noteHeld
             ? [

@@ -69,6 +69,9 @@ export function GroupHomePage() {
             >
               <EnvelopeIcon size={18} /> {t('groups.sendRedPacket')}
             </Link>
+            <Link to={`/chats/${g.id}`} className="button button-small button-secondary">
+              {t('chat.groupChat')}
+            </Link>
           </section>
           <nav className="group-tabs" aria-label={t('groupHome.sections')}>
             {TABS.map((key) => {

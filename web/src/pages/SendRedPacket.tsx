@@ -20,6 +20,7 @@ import { walletChanged } from '../events.ts';
 import { useFormat } from '../format.ts';
 import { useAsync } from '../hooks.ts';
 import { parseAmount } from '../money.ts';
+import { threadReturn } from './chat-api.ts';
 import {
   type Audience,
   type RedPacketKind,
@@ -165,7 +166,7 @@ export function SendRedPacketPage() {
   const send = async (body: SendRedPacketInput) => {
     const sent = await redPacketMoney.send(submission.current, body);
     walletChanged();
-    navigate(`/red-packets/${sent.id}`, { replace: true });
+    navigate(threadReturn(params) ?? `/red-packets/${sent.id}`, { replace: true });
   };
 
   const submit = async (e: FormEvent) => {

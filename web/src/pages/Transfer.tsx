@@ -20,6 +20,7 @@ import { maskPhone, useFormat } from '../format.ts';
 import { useAsync } from '../hooks.ts';
 import { parseAmount } from '../money.ts';
 import { decodeQrImage, parseReceiveLink, type ReceiveTarget } from '../qr.ts';
+import { threadReturn } from './chat-api.ts';
 import { payableFamilyLinks } from './Family.tsx';
 import type { FamilyTransferInput } from './money-api.ts';
 import { social } from './social-api.ts';
@@ -88,7 +89,10 @@ export function TransferPage() {
     const transfer = await money.transfer(submission.current, body);
     walletChanged();
     const state: ReceiptState = { transfer, receiverLabel };
-    navigate(`/receipt/${transfer.id}`, { replace: true, state });
+    // Sent from a thread: back to it, where the transfer now shows as a card.
+    const thread = threadReturn(params);
+    if (thread) navigate(thread, { replace: true });
+    else navigate(`/receipt/${transfer.id}`, { replace: true, state });
   };
 
   const submit = async (e: FormEvent) => {

@@ -3,13 +3,14 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ReportButton } from '../components/circle-ui.tsx';
 import { EnvelopeIcon, SendIcon } from '../components/icons.tsx';
-import { BlockIcon, TrashIcon, UserPlusIcon } from '../components/social-icons.tsx';
+import { BlockIcon, CommentIcon, TrashIcon, UserPlusIcon } from '../components/social-icons.tsx';
 import { Avatar } from '../components/social-ui.tsx';
 import { ConfirmSheet, ErrorText, Loading, PageHeader } from '../components/ui.tsx';
 import { errorMessage } from '../errors.ts';
 import { useAsync } from '../hooks.ts';
 import { useNotifications } from '../notifications.tsx';
 import { useToast } from '../toast.tsx';
+import { chat } from './chat-api.ts';
 import { social } from './social-api.ts';
 
 type Confirming = 'remove' | 'block' | null;
@@ -98,6 +99,22 @@ export function UserProfilePage() {
                 </span>
                 <span>{t('profile.redPacket')}</span>
               </Link>
+              <button
+                type="button"
+                className="quick-action"
+                disabled={busy}
+                onClick={() =>
+                  void chat.openWith(id).then(
+                    (c) => navigate(`/chats/${c.id}`),
+                    (err: unknown) => setError(errorMessage(t, err)),
+                  )
+                }
+              >
+                <span className="quick-icon">
+                  <CommentIcon />
+                </span>
+                <span>{t('chat.message')}</span>
+              </button>
             </nav>
           )}
           {p.relation === 'none' && (
