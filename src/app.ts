@@ -17,6 +17,7 @@ import { expenseRoutes, groupRoutes } from './modules/groups/index.ts';
 import { identityRoutes } from './modules/identity/index.ts';
 import { iouRoutes } from './modules/ious/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
+import { merchantRoutes } from './modules/merchants/index.ts';
 import { moderationRoutes } from './modules/moderation/index.ts';
 import { notificationRoutes } from './modules/notifications/index.ts';
 import { redPacketRoutes } from './modules/redpackets/index.ts';
@@ -300,6 +301,7 @@ export async function buildApp(
   await app.register(redPacketRoutes(services), { prefix: '/api/v1' });
   await app.register(iouRoutes(services), { prefix: '/api/v1' });
   await app.register(familyRoutes(services), { prefix: '/api/v1' });
+  await app.register(merchantRoutes(services), { prefix: '/api/v1' });
   return app;
 }
 

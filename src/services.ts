@@ -11,6 +11,7 @@ import {
 import { IdentityService, SandboxSmsChannel } from './modules/identity/index.ts';
 import { IouService } from './modules/ious/index.ts';
 import { Ledger } from './modules/ledger/index.ts';
+import { EscrowService, LocalLifeService, MerchantService } from './modules/merchants/index.ts';
 import { type DecisionRow, ModerationService } from './modules/moderation/index.ts';
 import { NotificationService } from './modules/notifications/index.ts';
 import { RedPacketService } from './modules/redpackets/index.ts';
@@ -56,6 +57,9 @@ export interface Services {
   redPackets: RedPacketService;
   ious: IouService;
   family: FamilyService;
+  merchants: MerchantService;
+  escrow: EscrowService;
+  localLife: LocalLifeService;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -228,6 +232,58 @@ export function createServices(
       await moderation.checkOrRefuse(purpose, 'note', borrowerId);
     },
   });
+  const family = new FamilyService({
+    db,
+    clock,
+    ledger,
+    identity,
+    graph,
+    wallet,
+    pipeline,
+    notifications,
+    config: config.family,
+  });
+  // Names, addresses, titles and reasons are screened like nicknames and notes.
+  const screenMerchantText = async (text: string, userId: string) => {
+    await moderation.checkOrRefuse(text, 'nickname', userId);
+  };
+  const merchants = new MerchantService({
+    db,
+    clock,
+    ledger,
+    identity,
+    pipeline,
+    family,
+    notifications,
+    config: config.merchants,
+    limits: config.wallet.verified,
+    timeZone: config.wallet.timeZone,
+    secret: config.secret,
+    screenText: screenMerchantText,
+  });
+  const escrow = new EscrowService({
+    db,
+    clock,
+    ledger,
+    identity,
+    pipeline,
+    notifications,
+    // The dispute row keeps who resolved it, when and how; the platform audit log (issue 16's
+    // module) is to be wired here when it lands.
+    audit: async () => {},
+    screenText: async (text, userId) => {
+      await moderation.checkOrRefuse(text, 'note', userId);
+    },
+  });
+  const localLife = new LocalLifeService({
+    db,
+    clock,
+    moderate: async (text, userId) => {
+      const verdict = await moderation.checkOrRefuse(text, 'comment', userId);
+      return verdict.action === 'review' ? 'review' : 'allow';
+    },
+    screenText: screenMerchantText,
+  });
   return {
     config,
     db,
@@ -252,17 +308,10 @@ export function createServices(
     expenses,
     redPackets,
     ious,
-    family: new FamilyService({
-      db,
-      clock,
-      ledger,
-      identity,
-      graph,
-      wallet,
-      pipeline,
-      notifications,
-      config: config.family,
-    }),
+    family,
+    merchants,
+    escrow,
+    localLife,
   };
 }
 
@@ -288,6 +337,8 @@ export function startBackgroundJobs(
     ),
     // Overdue IOUs and due-date reminders, each effect once whichever process gets there.
     setInterval(() => s.ious.runScheduledWork().catch(onError), s.config.ious.sweepMs),
+    // Escrows past HEBAO_ESCROW_DAYS released to their merchants, each once (SKIP LOCKED).
+    setInterval(() => s.escrow.releaseDue().catch(onError), s.config.merchants.escrowSweepMs),
   ];
   for (const t of timers) t.unref();
   return async () => {

@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'sold_out'
   | 'risk_denied'
   | 'risk_challenge'
+  | 'qr_invalid'
+  | 'gone'
   | 'bank_declined'
   | 'csrf_failed'
   | 'service_unavailable'
@@ -53,6 +55,8 @@ const STATUS: Record<ErrorCode, number> = {
   sold_out: 410,
   risk_denied: 403,
   risk_challenge: 428,
+  qr_invalid: 422,
+  gone: 410,
   bank_declined: 402,
   csrf_failed: 403,
   service_unavailable: 503,

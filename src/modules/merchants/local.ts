@@ -1,0 +1,418 @@
+/**
+ * Local life (口碑) around the merchants: reviews only from payers, coupons that are never
+ * over-issued, and the nearby directory.
+ */
+import { type Db, inTransaction } from '../../db/pool.ts';
+import type { Clock } from '../../platform/clock.ts';
+import {
+  encodeTimeCursor,
+  fromMicrosSql,
+  microsSql,
+  type TimeCursor,
+} from '../../platform/cursor.ts';
+import { AppError, conflict, forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { isUuid, newId } from '../../platform/ids.ts';
+import { boundingBox, EARTH_RADIUS_M } from './geo.ts';
+import { paymentRow, ratingOf, requireMerchant } from './store.ts';
+
+export type ReviewStatus = 'published' | 'held' | 'taken_down';
+
+export interface ReviewView {
+  id: string;
+  merchantId: string;
+  paymentId: string;
+  author: { userId: string; nickname: string };
+  rating: number;
+  text: string;
+  status: ReviewStatus;
+  createdAt: string;
+}
+
+export interface CouponView {
+  id: string;
+  merchantId: string;
+  merchantName: string;
+  title: string;
+  discount: number;
+  minSpend: number;
+  quantity: number;
+  claimed: number;
+  remaining: number;
+  currency: string;
+  validUntil: string;
+  createdAt: string;
+  /** The caller's claim, if any. */
+  myClaim?: { claimedAt: string; usedPaymentId: string | null } | null;
+}
+
+export interface NearbyMerchant {
+  id: string;
+  name: string;
+  category: string;
+  address: string;
+  location: { lat: number; lng: number };
+  distanceM: number;
+  rating: { average: number | null; count: number };
+}
+
+export interface LocalDeps {
+  db: Db;
+  clock: Clock;
+  /** The text filter: refused → 422 content_rejected; `review` → held for a human look. */
+  moderate: (text: string, userId: string) => Promise<'allow' | 'review'>;
+  /** Titles are screened like names (refused → 422). */
+  screenText: (text: string, userId: string) => Promise<void>;
+}
+
+interface ReviewRow {
+  id: string;
+  merchant_id: string;
+  payment_id: string;
+  author_id: string;
+  nickname: string;
+  rating: number;
+  text: string;
+  status: ReviewStatus;
+  created_at: Date;
+  micros: string;
+}
+
+const toReview = (r: ReviewRow): ReviewView => ({
+  id: r.id,
+  merchantId: r.merchant_id,
+  paymentId: r.payment_id,
+  author: { userId: r.author_id, nickname: r.nickname },
+  rating: r.rating,
+  text: r.text,
+  status: r.status,
+  createdAt: r.created_at.toISOString(),
+});
+
+const REVIEW_SELECT = `SELECT r.id, r.merchant_id, r.payment_id, r.author_id, u.nickname, r.rating, r.text,
+       r.status, r.created_at, ${microsSql('r.created_at')} AS micros
+  FROM merchant_reviews r JOIN users u ON u.id = r.author_id`;
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+
+export class LocalLifeService {
+  constructor(private readonly d: LocalDeps) {}
+
+  /**
+   * A review by the payer of a completed payment at this merchant (else 403), one per payment
+   * (409). Held text is kept for its author and for review, and not counted in the rating.
+   */
+  async review(
+    author: { id: string },
+    merchantId: string,
+    input: { paymentId: string; rating: number; text: string },
+  ): Promise<ReviewView> {
+    const { db, clock } = this.d;
+    await requireMerchant(db, merchantId);
+    const p = await paymentRow(db, input.paymentId);
+    if (!p || p.payer_id !== author.id || p.merchant_id !== merchantId) {
+      throw forbidden('only a customer who paid here may review it, once per payment');
+    }
+    if (p.status !== 'completed' && p.status !== 'resolved') {
+      throw forbidden('review a payment once it has completed');
+    }
+    if (p.reviewed) throw conflict('you already reviewed this payment');
+    const verdict = await this.d.moderate(input.text, author.id);
+    const status: ReviewStatus = verdict === 'review' ? 'held' : 'published';
+    const id = newId();
+    try {
+      await inTransaction(db, async (tx) => {
+        await tx.query(
+          `INSERT INTO merchant_reviews (id, merchant_id, payment_id, author_id, rating, text, status, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [id, merchantId, p.id, author.id, input.rating, input.text, status, clock.now()],
+        );
+        if (status === 'published') {
+          await tx.query(
+            `UPDATE merchants SET rating_sum = rating_sum + $2, rating_count = rating_count + 1 WHERE id = $1`,
+            [merchantId, input.rating],
+          );
+        }
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('you already reviewed this payment');
+      throw err;
+    }
+    return this.reviewById(id);
+  }
+
+  /** Published reviews, newest first; the caller's own held ones too. */
+  async reviews(
+    viewerId: string,
+    merchantId: string,
+    page: { limit: number; after?: TimeCursor },
+  ): Promise<{
+    items: ReviewView[];
+    nextCursor: string | null;
+    rating: { average: number | null; count: number };
+  }> {
+    const m = await requireMerchant(this.d.db, merchantId);
+    const params: unknown[] = [merchantId, page.limit + 1, viewerId];
+    let after = '';
+    if (page.after) {
+      params.push(page.after.micros, page.after.id);
+      after = `AND (r.created_at, r.id) < (${fromMicrosSql('$4')}, $5::uuid)`;
+    }
+    const { rows } = await this.d.db.query<ReviewRow>(
+      `${REVIEW_SELECT}
+        WHERE r.merchant_id = $1 AND (r.status = 'published' OR (r.status = 'held' AND r.author_id = $3))
+          ${after}
+        ORDER BY r.created_at DESC, r.id DESC LIMIT $2`,
+      params,
+    );
+    const items = rows.slice(0, page.limit);
+    const last = items.at(-1);
+    return {
+      items: items.map(toReview),
+      nextCursor: rows.length > page.limit && last ? encodeTimeCursor(last.micros, last.id) : null,
+      rating: ratingOf(Number(m.rating_sum), m.rating_count),
+    };
+  }
+
+  /** One review by id, whatever its state: for the review queue (operators). */
+  async reviewById(id: string): Promise<ReviewView> {
+    if (!isUuid(id)) throw notFound('review');
+    const { rows } = await this.d.db.query<ReviewRow>(`${REVIEW_SELECT} WHERE r.id = $1`, [id]);
+    if (!rows[0]) throw notFound('review');
+    return toReview(rows[0]);
+  }
+
+  /**
+   * Takes a review down (the review queue's `take_down`) or publishes a held one (`dismiss`):
+   * the merchant's rating follows in the same transaction. Returns false if nothing changed.
+   */
+  async setReviewStatus(id: string, status: 'published' | 'taken_down'): Promise<boolean> {
+    if (!isUuid(id)) throw notFound('review');
+    return inTransaction(this.d.db, async (tx) => {
+      const { rows } = await tx.query<{
+        merchant_id: string;
+        rating: number;
+        status: ReviewStatus;
+      }>('SELECT merchant_id, rating, status FROM merchant_reviews WHERE id = $1 FOR UPDATE', [id]);
+      const r = rows[0];
+      if (!r) throw notFound('review');
+      if (r.status === status) return false;
+      await tx.query('UPDATE merchant_reviews SET status = $2 WHERE id = $1', [id, status]);
+      const delta = (status === 'published' ? 1 : 0) - (r.status === 'published' ? 1 : 0);
+      if (delta !== 0) {
+        await tx.query(
+          `UPDATE merchants SET rating_sum = rating_sum + $2, rating_count = rating_count + $3 WHERE id = $1`,
+          [r.merchant_id, delta * r.rating, delta],
+        );
+      }
+      return true;
+    });
+  }
+
+  /** The owner issues coupons that the merchant funds: the payer pays less, the merchant gets less. */
+  async createCoupon(
+    ownerId: string,
+    merchantId: string,
+    input: {
+      title: string;
+      discount: number;
+      minSpend: number;
+      quantity: number;
+      validUntil: string;
+    },
+  ): Promise<CouponView> {
+    const { db, clock } = this.d;
+    const m = await requireMerchant(db, merchantId);
+    if (m.owner_id !== ownerId) throw forbidden("only the merchant's owner issues coupons");
+    if (input.minSpend <= input.discount) {
+      // A payment always leaves at least one fen to move: the ledger moves no zero amounts.
+      throw invalid('minSpend must be more than the discount', { field: 'minSpend' });
+    }
+    const validUntil = new Date(input.validUntil);
+    if (Number.isNaN(validUntil.getTime()) || validUntil <= clock.now()) {
+      throw invalid('validUntil must be in the future', { field: 'validUntil' });
+    }
+    await this.d.screenText(input.title, ownerId);
+    const id = newId();
+    await db.query(
+      `INSERT INTO merchant_coupons (id, merchant_id, title, discount, min_spend, quantity, currency, valid_until, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        id,
+        m.id,
+        input.title,
+        input.discount,
+        input.minSpend,
+        input.quantity,
+        m.currency,
+        validUntil,
+        clock.now(),
+      ],
+    );
+    return this.coupon(ownerId, id);
+  }
+
+  async coupon(viewerId: string, id: string): Promise<CouponView> {
+    if (!isUuid(id)) throw notFound('coupon');
+    const [c] = await this.couponRows('c.id = $2', [viewerId, id]);
+    if (!c) throw notFound('coupon');
+    return c;
+  }
+
+  /** A merchant's coupons still valid, newest first, with the caller's claim of each. */
+  async merchantCoupons(viewerId: string, merchantId: string): Promise<CouponView[]> {
+    await requireMerchant(this.d.db, merchantId);
+    return this.couponRows('c.merchant_id = $2 AND c.valid_until > $3', [
+      viewerId,
+      merchantId,
+      this.d.clock.now(),
+    ]);
+  }
+
+  /** The caller's claimed coupons, newest first. */
+  async myCoupons(userId: string): Promise<CouponView[]> {
+    return this.couponRows('k.user_id IS NOT NULL', [userId]);
+  }
+
+  private async couponRows(where: string, params: unknown[]): Promise<CouponView[]> {
+    const { rows } = await this.d.db.query<{
+      id: string;
+      merchant_id: string;
+      merchant_name: string;
+      title: string;
+      discount: string;
+      min_spend: string;
+      quantity: number;
+      claimed: number;
+      currency: string;
+      valid_until: Date;
+      created_at: Date;
+      claimed_at: Date | null;
+      used_payment_id: string | null;
+    }>(
+      `SELECT c.id, c.merchant_id, m.name AS merchant_name, c.title, c.discount, c.min_spend, c.quantity,
+              c.claimed, c.currency, c.valid_until, c.created_at, k.claimed_at, k.used_payment_id
+         FROM merchant_coupons c JOIN merchants m ON m.id = c.merchant_id
+         LEFT JOIN merchant_coupon_claims k ON k.coupon_id = c.id AND k.user_id = $1
+        WHERE ${where} ORDER BY c.created_at DESC, c.id DESC LIMIT 100`,
+      params,
+    );
+    return rows.map((c) => ({
+      id: c.id,
+      merchantId: c.merchant_id,
+      merchantName: c.merchant_name,
+      title: c.title,
+      discount: Number(c.discount),
+      minSpend: Number(c.min_spend),
+      quantity: c.quantity,
+      claimed: c.claimed,
+      remaining: c.quantity - c.claimed,
+      currency: c.currency,
+      validUntil: c.valid_until.toISOString(),
+      createdAt: c.created_at.toISOString(),
+      myClaim: c.claimed_at
+        ? { claimedAt: c.claimed_at.toISOString(), usedPaymentId: c.used_payment_id }
+        : null,
+    }));
+  }
+
+  /**
+   * One claim per user, never more than `quantity`: the claim row (unique per coupon and user)
+   * and the counter's conditional increment commit together, so a rush of claimers queues on the
+   * coupon's row for one short statement each and the last one finds it sold out.
+   */
+  async claimCoupon(
+    user: { id: string; verified: boolean },
+    couponId: string,
+  ): Promise<CouponView> {
+    const { db, clock } = this.d;
+    if (!isUuid(couponId)) throw notFound('coupon');
+    if (!user.verified) {
+      throw new AppError('verification_required', 'verify your identity before claiming coupons');
+    }
+    const seen = await this.coupon(user.id, couponId);
+    if (seen.myClaim) throw new AppError('already_claimed', 'you already claimed this coupon');
+    if (new Date(seen.validUntil) <= clock.now())
+      throw new AppError('expired', 'this coupon has expired');
+    if (seen.remaining <= 0) throw new AppError('sold_out', 'every coupon has been claimed');
+    try {
+      await inTransaction(db, async (tx) => {
+        // The claim first: a second claim by the same user waits on the unique key, not the counter.
+        await tx.query(
+          `INSERT INTO merchant_coupon_claims (id, coupon_id, user_id, claimed_at) VALUES ($1, $2, $3, $4)`,
+          [newId(), couponId, user.id, clock.now()],
+        );
+        const { rowCount } = await tx.query(
+          `UPDATE merchant_coupons SET claimed = claimed + 1
+            WHERE id = $1 AND claimed < quantity AND valid_until > $2`,
+          [couponId, clock.now()],
+        );
+        if (!rowCount) throw new AppError('sold_out', 'every coupon has been claimed');
+      });
+    } catch (err) {
+      if (isUniqueViolation(err))
+        throw new AppError('already_claimed', 'you already claimed this coupon');
+      throw err;
+    }
+    return this.coupon(user.id, couponId);
+  }
+
+  /**
+   * Active merchants within `radiusM` of a point, nearest first, with their distance and rating.
+   * The GiST index on `geo` answers the bounding box; the exact haversine distance then filters
+   * and orders (docs/architecture.md, Merchants: measured against a sequential scan).
+   */
+  async nearby(query: {
+    lat: number;
+    lng: number;
+    radiusM: number;
+    category?: string;
+    limit: number;
+  }): Promise<NearbyMerchant[]> {
+    const box = boundingBox(query, query.radiusM);
+    const { rows } = await this.d.db.query<{
+      id: string;
+      name: string;
+      category: string;
+      address: string;
+      lat: number;
+      lng: number;
+      rating_sum: string;
+      rating_count: number;
+      distance: number;
+    }>(
+      `SELECT id, name, category, address, lat, lng, rating_sum, rating_count, distance
+         FROM (
+           SELECT m.*, 2 * $7::float8 * asin(least(1, sqrt(
+                    sin(radians(m.lat - $1) / 2) ^ 2
+                    + cos(radians($1)) * cos(radians(m.lat)) * sin(radians(m.lng - $2) / 2) ^ 2))) AS distance
+             FROM merchants m
+            WHERE m.status = 'active' AND m.geo <@ box(point($4, $3), point($6, $5))
+              AND ($8::text IS NULL OR m.category = $8)
+         ) near
+        WHERE distance <= $9
+        ORDER BY distance, id
+        LIMIT $10`,
+      [
+        query.lat,
+        query.lng,
+        box.minLat,
+        box.minLng,
+        box.maxLat,
+        box.maxLng,
+        EARTH_RADIUS_M,
+        query.category ?? null,
+        query.radiusM,
+        query.limit,
+      ],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      category: r.category,
+      address: r.address,
+      location: { lat: r.lat, lng: r.lng },
+      distanceM: Math.round(r.distance),
+      rating: ratingOf(Number(r.rating_sum), r.rating_count),
+    }));
+  }
+}
