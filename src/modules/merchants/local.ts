@@ -380,18 +380,20 @@ export class LocalLifeService {
       rating_count: number;
       distance: number;
     }>(
-      `SELECT id, name, category, address, lat, lng, rating_sum, rating_count, distance
-         FROM (
-           SELECT m.*, 2 * $7::float8 * asin(least(1, sqrt(
-                    sin(radians(m.lat - $1) / 2) ^ 2
-                    + cos(radians($1)) * cos(radians(m.lat)) * sin(radians(m.lng - $2) / 2) ^ 2))) AS distance
-             FROM merchants m
-            WHERE m.status = 'active' AND m.geo <@ box(point($4, $3), point($6, $5))
-              AND ($8::text IS NULL OR m.category = $8)
-         ) near
-        WHERE distance <= $9
-        ORDER BY distance, id
-        LIMIT $10`,
+      `WITH near AS (
+         -- Only columns of the GiST index (geo, id, category): an index-only scan of the box.
+         SELECT id, 2 * $7::float8 * asin(least(1, sqrt(
+                  sin(radians(geo[1] - $1) / 2) ^ 2
+                  + cos(radians($1)) * cos(radians(geo[1])) * sin(radians(geo[0] - $2) / 2) ^ 2))) AS distance
+           FROM merchants
+          WHERE status = 'active' AND geo <@ box(point($4, $3), point($6, $5))
+            AND ($8::text IS NULL OR category = $8)
+       ), page AS (
+         SELECT id, distance FROM near WHERE distance <= $9 ORDER BY distance, id LIMIT $10
+       )
+       SELECT m.id, m.name, m.category, m.address, m.lat, m.lng, m.rating_sum, m.rating_count, page.distance
+         FROM page JOIN merchants m USING (id)
+        ORDER BY page.distance, m.id`,
       [
         query.lat,
         query.lng,
