@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'sold_out'
   | 'risk_denied'
   | 'risk_challenge'
+  | 'qr_invalid'
+  | 'gone'
   | 'bank_declined'
   | 'csrf_failed'
   | 'internal_error'
@@ -59,6 +61,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'sold_out',
   'risk_denied',
   'risk_challenge',
+  'qr_invalid',
+  'gone',
   'bank_declined',
   'csrf_failed',
   'internal_error',
