@@ -327,7 +327,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     merchants: {
       escrowDays: int(env, 'HEBAO_ESCROW_DAYS', 7, 0, 365),
-      escrowSweepMs: int(env, 'HEBAO_ESCROW_SWEEP_MS', 60_000, 10, 86_400_000),
+      escrowSweepMs: int(env, 'HEBAO_ESCROW_SWEEP_MS', 5_000, 10, 86_400_000),
       requestDefaultSeconds: int(env, 'HEBAO_PAYMENT_REQUEST_SECONDS', 300, 10, 86_400),
       requestMaxSeconds: int(env, 'HEBAO_PAYMENT_REQUEST_MAX_SECONDS', 86_400, 10, 30 * 86_400),
       maxPerOwner: int(env, 'HEBAO_MERCHANTS_PER_OWNER', 20, 1, 10_000),

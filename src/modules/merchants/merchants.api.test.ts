@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { api, type TestUser, useTestApp } from '../../../test/support/app.ts';
+import '../../../test/support/fast-check.ts';
 import { crc16 } from './qr-payload.ts';
 
 const t = await useTestApp({ HEBAO_ESCROW_DAYS: '7' });
@@ -103,9 +105,15 @@ describe('merchants', () => {
     expect(account).toBeDefined();
     const mine = await call('GET', '/api/v1/merchants/mine', { user: owner });
     expect((mine.json().items as Json[]).map((m) => m.id)).toContain(id);
+    // The static code is public, like the sticker on the counter; dynamic codes are the owner's.
     expect(
       (await call('GET', `/api/v1/merchants/${id}/qr`, { user: await user() })).statusCode,
-    ).toBe(403);
+    ).toBe(200);
+    const notOwner = await call('POST', `/api/v1/merchants/${id}/payment-requests`, {
+      user: await user(),
+      body: { amount: 100 },
+    });
+    expect(notOwner.statusCode).toBe(403);
     expect(
       (await call('GET', '/api/v1/merchants/00000000-0000-4000-8000-000000000000', { user: owner }))
         .statusCode,
@@ -520,5 +528,113 @@ describe('refunds', () => {
       body: { amount: 100, pin: PIN },
     });
     expect(r.statusCode).toBe(409);
+  });
+});
+
+describe('money properties', () => {
+  it('any sequence of refunds moves at most what was paid, and the books follow', async () => {
+    const { owner, id } = await openMerchant();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5_000 }),
+        fc.array(fc.integer({ min: 1, max: 3_000 }), { minLength: 1, maxLength: 6 }),
+        async (paidAmount, refunds) => {
+          const payer = await user({ pin: PIN, balance: 5_000 });
+          const paymentId = (await pay(payer, { merchantId: id, amount: paidAmount })).json().id;
+          const before = (await dashboard(owner, id)).balance;
+          const results = await Promise.all(
+            refunds.map((amount) =>
+              call('POST', `/api/v1/payments/${paymentId}/refunds`, {
+                user: owner,
+                body: { amount, pin: PIN },
+              }),
+            ),
+          );
+          const refunded = refunds
+            .filter((_, i) => results[i]!.statusCode === 201)
+            .reduce((a, b) => a + b, 0);
+          for (const r of results) expect([201, 422]).toContain(r.statusCode);
+          expect(refunded).toBeLessThanOrEqual(paidAmount);
+          expect(await balance(payer)).toBe(5_000 - paidAmount + refunded);
+          expect((await dashboard(owner, id)).balance).toBe(before - refunded);
+          const view = await call('GET', `/api/v1/payments/${paymentId}`, { user: payer });
+          expect(view.json()).toMatchObject({ refunded, refundable: paidAmount - refunded });
+        },
+      ),
+      { numRuns: 6 },
+    );
+  });
+
+  it('a dispute split gives payer and merchant exactly what was paid, to the fen', async () => {
+    const admin = await user();
+    await makeAdmin(admin);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 9_999 }), fc.nat(), async (paidAmount, seed) => {
+        const refundAmount = seed % (paidAmount + 1);
+        const { owner, id } = await openMerchant();
+        const payer = await user({ pin: PIN, balance: 10_000 });
+        const paymentId = (
+          await pay(payer, { merchantId: id, amount: paidAmount, escrow: true })
+        ).json().id;
+        const dispute = await call('POST', `/api/v1/payments/${paymentId}/disputes`, {
+          user: payer,
+          body: { reason: 'not as described' },
+        });
+        const resolved = await call('POST', `/api/v1/admin/disputes/${dispute.json().id}/resolve`, {
+          user: admin,
+          body: { refundAmount },
+        });
+        expect(resolved.statusCode, resolved.body).toBe(200);
+        expect(await balance(payer)).toBe(10_000 - paidAmount + refundAmount);
+        expect((await dashboard(owner, id)).balance).toBe(paidAmount - refundAmount);
+      }),
+      { numRuns: 5 },
+    );
+  });
+});
+
+describe('the release sweep', () => {
+  it('skips a payment a confirmation holds, and releases it on a later run (restart-safe)', async () => {
+    const { owner, id } = await openMerchant();
+    const payer = await user({ pin: PIN, balance: 10_000 });
+    const paymentId = (await pay(payer, { merchantId: id, amount: 900, escrow: true })).json().id;
+    t.clock.advance(7 * 86_400_000 + 1_000);
+    // Another process is in the middle of something on this payment: its row is locked.
+    const holder = await db.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM merchant_payments WHERE id = $1 FOR UPDATE', [paymentId]);
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM merchant_payments WHERE status = 'escrowed' AND release_at <= $1`,
+        [t.clock.now()],
+      );
+      expect(rows[0].n).toBeGreaterThanOrEqual(1);
+      await t.services.escrow.releaseDue();
+      expect((await dashboard(owner, id)).balance).toBe(0);
+    } finally {
+      // Like a process that died mid-way: nothing it did stays.
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    await t.services.escrow.releaseDue();
+    expect((await dashboard(owner, id)).balance).toBe(900);
+    const confirm = await call('POST', `/api/v1/payments/${paymentId}/confirm`, { user: payer });
+    expect(confirm.statusCode).toBe(409);
+  });
+
+  it('lists my purchases, newest first, with their state', async () => {
+    const { id } = await openMerchant();
+    const payer = await user({ pin: PIN, balance: 10_000 });
+    await pay(payer, { merchantId: id, amount: 100 });
+    await pay(payer, { merchantId: id, amount: 200, escrow: true });
+    const list = await call('GET', '/api/v1/payments?limit=1', { user: payer });
+    expect(list.json().items).toMatchObject([{ amount: 200, status: 'escrowed' }]);
+    const next = await call('GET', `/api/v1/payments?limit=1&cursor=${list.json().nextCursor}`, {
+      user: payer,
+    });
+    expect(next.json().items).toMatchObject([{ amount: 100, status: 'completed' }]);
+    expect(next.json().nextCursor).toBeNull();
+    const other = await user();
+    expect((await call('GET', '/api/v1/payments', { user: other })).json().items).toEqual([]);
   });
 });

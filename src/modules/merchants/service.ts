@@ -181,9 +181,13 @@ export class MerchantService {
     return m;
   }
 
-  /** The static code (the payer types the amount): the owner prints it. */
-  async staticQr(userId: string, merchantId: string): Promise<{ payload: string }> {
-    const m = await this.owned(userId, merchantId);
+  /**
+   * The static code (the payer types the amount). Public like the sticker on the counter: any
+   * signed-in user may fetch it; the owner prints it from the dashboard.
+   */
+  async staticQr(merchantId: string): Promise<{ payload: string }> {
+    const m = await requireMerchant(this.d.db, merchantId);
+    if (m.status !== 'active') throw conflict('this merchant is closed');
     return {
       payload: encodeQr(this.key, {
         kind: 'static',
