@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { api, type TestUser, useTestApp } from '../../../test/support/app.ts';
-import { destination } from './geo.ts';
+import { destination, haversineM } from './geo.ts';
 
 const t = await useTestApp();
 const { call, user, balance } = api(t);
@@ -241,5 +241,35 @@ describe('nearby', () => {
     expect((wider.json().items as Json[]).map((i) => i.id)).toContain(outside.id);
     const bad = await call('GET', '/api/v1/merchants?near=100,200', { user: owner });
     expect(bad.statusCode).toBe(422);
+  });
+
+  it('pages the nearest when more are in the radius than asked for', async () => {
+    const here = { lat: 22.5 + Math.random() * 0.3, lng: 113.9 + Math.random() * 0.3 };
+    const owner = await user();
+    const spots = Array.from({ length: 25 }, (_, i) =>
+      destination(here, 50 + ((i * 397) % 2_900), (i * 137) % 360),
+    );
+    const ids: { id: string; d: number }[] = [];
+    // Through the service: the route's per-user rate limit is not what this test is about.
+    const owners = await Promise.all([0, 1, 2, 3, 4].map(() => user()));
+    for (const [i, location] of spots.entries()) {
+      const m = await t.services.merchants.register(
+        { id: owners[i % 5]!.id, verified: true },
+        { name: `shop ${i}`, category: 'food', address: 'x', location },
+      );
+      ids.push({ id: m.id, d: haversineM(here, location) });
+    }
+    const expected = ids
+      .sort((a, b) => a.d - b.d)
+      .slice(0, 5)
+      .map((x) => x.id);
+    const res = await call(
+      'GET',
+      `/api/v1/merchants?near=${here.lat},${here.lng}&radiusM=3000&limit=5`,
+      {
+        user: owner,
+      },
+    );
+    expect((res.json().items as Json[]).map((i) => i.id)).toEqual(expected);
   });
 });
