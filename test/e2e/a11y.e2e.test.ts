@@ -74,6 +74,16 @@ describe('accessibility', () => {
       body: { text: '今天天气真好', visibility: 'friends' },
     });
     const postId = post.json().id as string;
+    const shop = await call('POST', '/api/v1/merchants', {
+      user: alice,
+      body: {
+        name: '街角咖啡',
+        category: 'coffee',
+        address: '南京东路 100 号',
+        location: { lat: 31.23, lng: 121.47 },
+      },
+    });
+    const shopId = shop.json().id as string;
 
     const screens = [
       '/',
@@ -95,6 +105,12 @@ describe('accessibility', () => {
       `/groups/${groupId}`,
       '/family',
       '/ious',
+      '/pay',
+      '/purchases',
+      '/nearby',
+      '/merchants/mine',
+      `/merchants/${shopId}`,
+      `/merchants/${shopId}/dashboard`,
     ];
     const problems: string[] = [];
     for (const lang of ['zh-CN', 'en'] as const) {

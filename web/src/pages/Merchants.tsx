@@ -760,8 +760,10 @@ export function MyMerchantsPage() {
 function DailyChart({ daily }: { daily: { date: string; received: number; refunded: number }[] }) {
   const { t } = useTranslation();
   return (
-    <div className="chart-box" role="img" aria-label={t('merchants.chartLabel')}>
+    <div className="chart-box">
       <Bar
+        role="img"
+        aria-label={t('merchants.chartLabel')}
         data={{
           labels: daily.map((d) => d.date.slice(5)),
           datasets: [
