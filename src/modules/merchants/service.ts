@@ -331,7 +331,8 @@ export class MerchantService {
       pin: input.pin,
       amount: paid,
       currency: m.currency,
-      kind: 'merchant.payment',
+      // The risk engine's name for a merchant payment (API.md: appliesTo "payment").
+      kind: 'payment',
       perPaymentLimit: { limit: limits.perTransfer, field: 'amount' },
       counterparties: [m.owner_id],
       // A shop is paid whatever its owner and the payer think of each other socially.
