@@ -2,7 +2,8 @@
  * Merchants in a real Chromium: the owner's dashboard shows the shop's code; a customer scans
  * it (an image of the code fed to the scanner's file path, as the friend-QR test does) and pays
  * with the PIN; the owner sees the payment and refunds part of it. Then an escrow purchase by a
- * dynamic code in English: confirmed, reviewed, and the shop in the nearby list.
+ * dynamic code in English with a claimed coupon: confirmed, reviewed, and the shop in the
+ * nearby list.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -98,7 +99,7 @@ describe('merchants', () => {
     });
   });
 
-  it('an escrow purchase by a dynamic code: confirmed, reviewed, found nearby (English)', {
+  it('an escrow purchase by a dynamic code with a coupon: confirmed, reviewed, found nearby (English)', {
     timeout: SCENARIO_TIMEOUT,
   }, async () => {
     const { call, user, balance } = api(h.t);
@@ -124,18 +125,34 @@ describe('merchants', () => {
     const customer = await user({ nickname: 'Mia', pin: PIN, balance: 10_000 });
     const c = await h.newPage('en');
     await logIn(c, customer, 'en');
+    // A coupon first: claimed on the shop's page, chosen at payment (the shop funds it).
+    const coupon = await call('POST', `/api/v1/merchants/${shopId}/coupons`, {
+      user: owner,
+      body: {
+        title: '¥5 off ¥30',
+        discount: 500,
+        minSpend: 3_000,
+        quantity: 10,
+        validUntil: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+    });
+    expect(coupon.statusCode, coupon.body).toBe(201);
+    await c.goto(`/merchants/${shopId}`);
+    await c.getByRole('button', { name: 'Claim' }).click();
+    await c.getByText('Yours').waitFor();
     await c.goto('/pay');
     await c.getByTestId('qr-image-input').setInputFiles(code);
     await c.getByTestId('fixed-amount').getByText('38.00').waitFor();
+    await c.getByLabel('Coupon').selectOption({ label: '¥5 off ¥30 (−¥5.00, ≥ ¥30.00)' });
     await c.getByRole('checkbox').check();
     await c.getByRole('button', { name: 'Pay', exact: true }).click();
     await c.getByRole('dialog').waitFor();
     await pressPin(c, PIN);
     await c.getByTestId('purchase-status').getByText('Held in escrow').waitFor();
     await shot(c, 'merchant-escrow', 'en');
-    await poll(() => balance(customer)).toBe(6_200);
+    await poll(() => balance(customer)).toBe(6_700);
     const board = await call('GET', `/api/v1/merchants/${shopId}/dashboard`, { user: owner });
-    expect(board.json()).toMatchObject({ balance: 0, inEscrow: { amount: 3_800, count: 1 } });
+    expect(board.json()).toMatchObject({ balance: 0, inEscrow: { amount: 3_300, count: 1 } });
 
     await c.getByRole('button', { name: 'Confirm receipt' }).click();
     await c.getByTestId('purchase-status').getByText('Completed').waitFor();
@@ -143,7 +160,7 @@ describe('merchants', () => {
     await c.getByRole('button', { name: 'Post review' }).click();
     await c.getByText('Thanks for your review').waitFor();
     const after = await call('GET', `/api/v1/merchants/${shopId}/dashboard`, { user: owner });
-    expect(after.json().balance).toBe(3_800);
+    expect(after.json().balance).toBe(3_300);
 
     await c.goto(`/merchants/${shopId}`);
     await c.getByTestId('reviews').getByText('Great flat white').waitFor();
