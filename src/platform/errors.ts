@@ -25,7 +25,6 @@ export type ErrorCode =
   | 'risk_denied'
   | 'risk_challenge'
   | 'qr_invalid'
-  | 'gone'
   | 'bank_declined'
   | 'csrf_failed'
   | 'service_unavailable'
@@ -56,7 +55,6 @@ const STATUS: Record<ErrorCode, number> = {
   risk_denied: 403,
   risk_challenge: 428,
   qr_invalid: 422,
-  gone: 410,
   bank_declined: 402,
   csrf_failed: 403,
   service_unavailable: 503,

@@ -29,7 +29,6 @@ export type ErrorCode =
   | 'risk_denied'
   | 'risk_challenge'
   | 'qr_invalid'
-  | 'gone'
   | 'bank_declined'
   | 'csrf_failed'
   | 'internal_error'
@@ -62,7 +61,6 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'risk_denied',
   'risk_challenge',
   'qr_invalid',
-  'gone',
   'bank_declined',
   'csrf_failed',
   'internal_error',
