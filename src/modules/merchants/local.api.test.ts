@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { api, type TestUser, useTestApp } from '../../../test/support/app.ts';
 import { destination, haversineM } from './geo.ts';
+import { reviewReportTarget } from './local.ts';
 
 const t = await useTestApp();
 const { call, user, balance } = api(t);
@@ -71,16 +72,31 @@ describe('reviews', () => {
     expect(list.json().items).toHaveLength(2);
     expect(list.json().rating).toEqual({ average: 4.5, count: 2 });
 
-    // The review queue's take-down (wired by the trust-and-safety desk) hides it and the
-    // rating no longer counts it.
+    // The review queue's handler (registered by the lead as report target "review"): what an
+    // operator reads, the take-down (the rating no longer counts it) and publishing again.
     const reviewId = first.json().id as string;
-    expect(await t.services.localLife.setReviewStatus(reviewId, 'taken_down')).toBe(true);
+    expect(await reviewReportTarget.find(t.services.db, reviewId, null)).toMatchObject({
+      authorId: payer.id,
+      content: { text: '拿铁很好喝 ☕', rating: 5, merchant: { id } },
+    });
+    const client = await t.services.db.connect();
+    try {
+      await client.query('BEGIN');
+      await reviewReportTarget.takeDown(client, reviewId);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
     const after = await call('GET', `/api/v1/merchants/${id}`, { user: other });
     expect(after.json().rating).toEqual({ average: 4, count: 1 });
     expect(
       (await call('GET', `/api/v1/merchants/${id}/reviews`, { user: other })).json().items,
     ).toHaveLength(1);
     expect((await t.services.localLife.reviewById(reviewId)).status).toBe('taken_down');
+    expect(await reviewReportTarget.find(t.services.db, reviewId, other.id)).toBeUndefined();
+    expect(await t.services.localLife.setReviewStatus(reviewId, 'published')).toBe(true);
+    const back = await call('GET', `/api/v1/merchants/${id}`, { user: other });
+    expect(back.json().rating).toEqual({ average: 4.5, count: 2 });
   });
 
   it('can be written once the escrow is confirmed', async () => {

@@ -2,7 +2,7 @@
  * Local life (口碑) around the merchants: reviews only from payers, coupons that are never
  * over-issued, and the nearby directory.
  */
-import { type Db, inTransaction } from '../../db/pool.ts';
+import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import {
   encodeTimeCursor,
@@ -62,6 +62,15 @@ export interface LocalDeps {
   moderate: (text: string, userId: string) => Promise<'allow' | 'review'>;
   /** Titles are screened like names (refused → 422). */
   screenText: (text: string, userId: string) => Promise<void>;
+  /**
+   * The review queue's intake for text the filter held (safety's `holdForReview`), called in
+   * the review's transaction; wired by services.ts where the queue exists.
+   */
+  holdForReview?: (
+    q: Queryable,
+    target: { type: 'review'; id: string },
+    authorId: string,
+  ) => Promise<void>;
 }
 
 interface ReviewRow {
@@ -126,6 +135,7 @@ export class LocalLifeService {
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
           [id, merchantId, p.id, author.id, input.rating, input.text, status, clock.now()],
         );
+        if (status === 'held') await this.d.holdForReview?.(tx, { type: 'review', id }, author.id);
         if (status === 'published') {
           await tx.query(
             `UPDATE merchants SET rating_sum = rating_sum + $2, rating_count = rating_count + 1 WHERE id = $1`,
@@ -187,25 +197,7 @@ export class LocalLifeService {
    */
   async setReviewStatus(id: string, status: 'published' | 'taken_down'): Promise<boolean> {
     if (!isUuid(id)) throw notFound('review');
-    return inTransaction(this.d.db, async (tx) => {
-      const { rows } = await tx.query<{
-        merchant_id: string;
-        rating: number;
-        status: ReviewStatus;
-      }>('SELECT merchant_id, rating, status FROM merchant_reviews WHERE id = $1 FOR UPDATE', [id]);
-      const r = rows[0];
-      if (!r) throw notFound('review');
-      if (r.status === status) return false;
-      await tx.query('UPDATE merchant_reviews SET status = $2 WHERE id = $1', [id, status]);
-      const delta = (status === 'published' ? 1 : 0) - (r.status === 'published' ? 1 : 0);
-      if (delta !== 0) {
-        await tx.query(
-          `UPDATE merchants SET rating_sum = rating_sum + $2, rating_count = rating_count + $3 WHERE id = $1`,
-          [r.merchant_id, delta * r.rating, delta],
-        );
-      }
-      return true;
-    });
+    return inTransaction(this.d.db, (tx) => changeReviewStatus(tx, id, status));
   }
 
   /** The owner issues coupons that the merchant funds: the payer pays less, the merchant gets less. */
@@ -437,3 +429,72 @@ export class LocalLifeService {
     }));
   }
 }
+
+/** A review's status change with the merchant's rating, in the caller's transaction. */
+async function changeReviewStatus(
+  q: Queryable,
+  id: string,
+  status: 'published' | 'taken_down',
+): Promise<boolean> {
+  const { rows } = await q.query<{ merchant_id: string; rating: number; status: ReviewStatus }>(
+    'SELECT merchant_id, rating, status FROM merchant_reviews WHERE id = $1 FOR UPDATE',
+    [id],
+  );
+  const r = rows[0];
+  if (!r) throw notFound('review');
+  if (r.status === status) return false;
+  await q.query('UPDATE merchant_reviews SET status = $2 WHERE id = $1', [id, status]);
+  const delta = (status === 'published' ? 1 : 0) - (r.status === 'published' ? 1 : 0);
+  if (delta !== 0) {
+    await q.query(
+      'UPDATE merchants SET rating_sum = rating_sum + $2, rating_count = rating_count + $3 WHERE id = $1',
+      [r.merchant_id, delta * r.rating, delta],
+    );
+  }
+  return true;
+}
+
+/**
+ * Reviews as a report target of the safety desk's review queue (its `ReportTargetHandler`
+ * shape): services.ts registers it as `reportTargets.register('review', reviewReportTarget)`.
+ * Readers see published reviews and their own held ones; operators (`viewerId` null) all.
+ */
+export const reviewReportTarget = {
+  async find(q: Queryable, id: string, viewerId: string | null) {
+    if (!isUuid(id)) return undefined;
+    const { rows } = await q.query<{
+      author_id: string;
+      status: ReviewStatus;
+      rating: number;
+      text: string;
+      merchant_id: string;
+      merchant_name: string;
+    }>(
+      `SELECT r.author_id, r.status, r.rating, r.text, r.merchant_id, m.name AS merchant_name
+         FROM merchant_reviews r JOIN merchants m ON m.id = r.merchant_id WHERE r.id = $1`,
+      [id],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    const visible =
+      viewerId === null ||
+      r.status === 'published' ||
+      (r.status === 'held' && r.author_id === viewerId);
+    if (!visible) return undefined;
+    return {
+      authorId: r.author_id,
+      content: {
+        text: r.text,
+        rating: r.rating,
+        status: r.status,
+        merchant: { id: r.merchant_id, name: r.merchant_name },
+      },
+    };
+  },
+  async takeDown(q: Queryable, id: string): Promise<void> {
+    await changeReviewStatus(q, id, 'taken_down');
+  },
+  async publish(q: Queryable, id: string): Promise<void> {
+    await changeReviewStatus(q, id, 'published');
+  },
+};

@@ -53,6 +53,14 @@ export interface MerchantDeps {
   secret: string;
   /** Names and addresses are screened like nicknames: refused → 422 content_rejected. */
   screenText: (text: string, userId: string) => Promise<void>;
+  /**
+   * Called in the payment's transaction when money moved (green energy's `onPayment`, which
+   * keys on the category); wired by services.ts where that module exists.
+   */
+  onPaid?: (
+    tx: Tx,
+    p: { userId: string; category: string; amount: number; paymentId: string },
+  ) => Promise<unknown>;
 }
 
 export interface RegisterMerchant {
@@ -432,6 +440,12 @@ export class MerchantService {
         { moneyAt: fundingLegs.length },
       );
       await this.paymentEffects(tx, m, user, funding, { id, paid, escrow });
+      await this.d.onPaid?.(tx, {
+        userId: user.id,
+        category: m.category,
+        amount: paid,
+        paymentId: id,
+      });
       return this.paymentFor(tx, id, user.id);
     });
     pipeline.delivered();
