@@ -626,6 +626,8 @@ describe('the release sweep', () => {
     const { id } = await openMerchant();
     const payer = await user({ pin: PIN, balance: 10_000 });
     await pay(payer, { merchantId: id, amount: 100 });
+    // The test clock stands still: a moment later, so "newest" is well defined.
+    t.clock.advance(1);
     await pay(payer, { merchantId: id, amount: 200, escrow: true });
     const list = await call('GET', '/api/v1/payments?limit=1', { user: payer });
     expect(list.json().items).toMatchObject([{ amount: 200, status: 'escrowed' }]);
