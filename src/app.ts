@@ -23,12 +23,13 @@ import { expenseRoutes, groupRoutes } from './modules/groups/index.ts';
 import { identityRoutes } from './modules/identity/index.ts';
 import { iouRoutes } from './modules/ious/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
+import { merchantRoutes } from './modules/merchants/index.ts';
 import { moderationRoutes } from './modules/moderation/index.ts';
 import { notificationRoutes } from './modules/notifications/index.ts';
 import { passkeyRoutes } from './modules/passkeys/index.ts';
 import { redPacketRoutes } from './modules/redpackets/index.ts';
-import { safetyRoutes } from './modules/safety/index.ts';
 import { riskRoutes } from './modules/risk/index.ts';
+import { safetyRoutes } from './modules/safety/index.ts';
 import { socialRoutes } from './modules/social/index.ts';
 import { walletRoutes } from './modules/wallet/index.ts';
 import { AppError } from './platform/errors.ts';
@@ -335,6 +336,7 @@ export async function buildApp(
   await app.register(discoveryRoutes(services), { prefix: '/api/v1' });
   await app.register(riskRoutes(services), { prefix: '/api/v1' });
   await app.register(passkeyRoutes(services), { prefix: '/api/v1' });
+  await app.register(merchantRoutes(services), { prefix: '/api/v1' });
   return app;
 }
 
