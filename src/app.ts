@@ -24,6 +24,7 @@ import { expenseRoutes, groupRoutes } from './modules/groups/index.ts';
 import { identityRoutes } from './modules/identity/index.ts';
 import { iouRoutes } from './modules/ious/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
+import { merchantRoutes } from './modules/merchants/index.ts';
 import { moderationRoutes } from './modules/moderation/index.ts';
 import { notificationRoutes } from './modules/notifications/index.ts';
 import { passkeyRoutes } from './modules/passkeys/index.ts';
@@ -337,6 +338,7 @@ export async function buildApp(
   await app.register(riskRoutes(services), { prefix: '/api/v1' });
   await app.register(passkeyRoutes(services), { prefix: '/api/v1' });
   await app.register(conversationRoutes(services), { prefix: '/api/v1' });
+  await app.register(merchantRoutes(services), { prefix: '/api/v1' });
   return app;
 }
 

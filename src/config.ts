@@ -44,6 +44,7 @@ export interface Config {
   redPackets: RedPacketConfig;
   ious: IouConfig;
   family: FamilyConfig;
+  merchants: MerchantConfig;
   /** Requests per minute, per client address (register, login) or per user (the rest). */
   rateLimits: { register: number; login: number; verification: number; pin: number };
   /** Phone codes per hour from one client address (each number has its own limits too). */
@@ -169,6 +170,18 @@ export interface CampaignsConfig {
     /** Minutes a meal lasts; the hen lays one egg when it ends. */
     mealMinutes: number;
   };
+}
+
+export interface MerchantConfig {
+  /** Days an escrowed payment waits for the payer's confirmation before it is released. */
+  escrowDays: number;
+  /** How often each process releases the escrows that are due. */
+  escrowSweepMs: number;
+  /** Life of a dynamic payment request when none is asked for, and the longest allowed. */
+  requestDefaultSeconds: number;
+  requestMaxSeconds: number;
+  /** Merchants one user may register. */
+  maxPerOwner: number;
 }
 
 export class ConfigError extends Error {}
@@ -355,6 +368,13 @@ export function loadConfig(env: Env = process.env): Config {
         Number.MAX_SAFE_INTEGER,
       ),
       timeZone: timeZone(env.HEBAO_FAMILY_TIME_ZONE || env.HEBAO_TIME_ZONE || 'Asia/Shanghai'),
+    },
+    merchants: {
+      escrowDays: int(env, 'HEBAO_ESCROW_DAYS', 7, 0, 365),
+      escrowSweepMs: int(env, 'HEBAO_ESCROW_SWEEP_MS', 5_000, 10, 86_400_000),
+      requestDefaultSeconds: int(env, 'HEBAO_PAYMENT_REQUEST_SECONDS', 300, 10, 86_400),
+      requestMaxSeconds: int(env, 'HEBAO_PAYMENT_REQUEST_MAX_SECONDS', 86_400, 10, 30 * 86_400),
+      maxPerOwner: int(env, 'HEBAO_MERCHANTS_PER_OWNER', 20, 1, 10_000),
     },
     rateLimits: {
       register: int(env, 'HEBAO_RATE_REGISTER', 20, 1, 1_000_000),

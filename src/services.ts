@@ -20,7 +20,12 @@ import {
   messageTarget,
 } from './modules/conversations/index.ts';
 import { DEFAULT_DEVICE_OPTIONS, DeviceService } from './modules/devices/index.ts';
-import { DiscoveryService } from './modules/discovery/index.ts';
+import {
+  circleAndMerchantInterests,
+  circleCandidates,
+  DiscoveryService,
+  merchantCandidates,
+} from './modules/discovery/index.ts';
 import { EnergyService } from './modules/energy/index.ts';
 import { FamilyService } from './modules/family/index.ts';
 import { FarmService } from './modules/farm/index.ts';
@@ -33,6 +38,12 @@ import {
 import { IdentityService, SandboxSmsChannel } from './modules/identity/index.ts';
 import { IouService } from './modules/ious/index.ts';
 import { Ledger } from './modules/ledger/index.ts';
+import {
+  EscrowService,
+  LocalLifeService,
+  MerchantService,
+  reviewReportTarget,
+} from './modules/merchants/index.ts';
 import { type DecisionRow, ModerationService } from './modules/moderation/index.ts';
 import { NotificationService } from './modules/notifications/index.ts';
 import { PasskeyService } from './modules/passkeys/index.ts';
@@ -108,6 +119,9 @@ export interface Services {
   conversations: ConversationService;
   /** Pushes each committed message to its members' open streams in this process. */
   conversationLive: ConversationLive;
+  merchants: MerchantService;
+  escrow: EscrowService;
+  localLife: LocalLifeService;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -400,6 +414,87 @@ export function createServices(
     holdForReview: (q, target, authorId) => reviews.holdForReview(q, target, authorId),
   });
   reportTargets.register(MESSAGE_TARGET, messageTarget);
+  const family = new FamilyService({
+    db,
+    clock,
+    ledger,
+    identity,
+    graph,
+    wallet,
+    pipeline,
+    notifications,
+    config: config.family,
+  });
+  // Names, addresses, titles and reasons are screened like nicknames and notes.
+  const screenMerchantText = async (text: string, userId: string) => {
+    await moderation.checkOrRefuse(text, 'nickname', userId);
+  };
+  const energy = new EnergyService({
+    db,
+    clock,
+    graph,
+    notifications,
+    config: config.campaigns.energy,
+  });
+  // A merchant payment grows green energy (by its category), is the payer's campaign action of
+  // the day and the farm's feed, all in the payment's transaction.
+  const onMerchantPaid = async (
+    tx: Tx,
+    p: { userId: string; category: string; amount: number; paymentId: string },
+  ) => {
+    await energy.onPayment(tx, p);
+    await campaigns.recordAction(tx, p.userId, 'payment', p.paymentId, clock.now());
+    await farm.earnFeedIn(tx, p.userId, p.paymentId, clock.now());
+  };
+  const merchants = new MerchantService({
+    onPaid: onMerchantPaid,
+    db,
+    clock,
+    ledger,
+    identity,
+    pipeline,
+    family,
+    notifications,
+    config: config.merchants,
+    limits: config.wallet.verified,
+    timeZone: config.wallet.timeZone,
+    secret: config.secret,
+    screenText: screenMerchantText,
+  });
+  const escrow = new EscrowService({
+    db,
+    clock,
+    ledger,
+    identity,
+    pipeline,
+    notifications,
+    // Dispute resolutions are operator actions: in the audit log, in the resolution's transaction.
+    audit: (tx, e) => audit.record(tx, e),
+    screenText: async (text, userId) => {
+      await moderation.checkOrRefuse(text, 'note', userId);
+    },
+  });
+  const localLife = new LocalLifeService({
+    db,
+    clock,
+    holdForReview: (q, target, authorId) => reviews.holdForReview(q, target, authorId),
+    moderate: async (text, userId) => {
+      const verdict = await moderation.checkOrRefuse(text, 'comment', userId);
+      return verdict.action === 'review' ? 'review' : 'allow';
+    },
+    screenText: screenMerchantText,
+  });
+  reportTargets.register('review', reviewReportTarget);
+  const discovery = new DiscoveryService(db, clock);
+  discovery.addSource(
+    'circle',
+    circleCandidates(db, () => clock.now()),
+  );
+  discovery.addSource(
+    'merchant',
+    merchantCandidates(db, () => clock.now()),
+  );
+  discovery.addInterests(circleAndMerchantInterests(db));
   return {
     devices,
     audit,
@@ -430,31 +525,18 @@ export function createServices(
     expenses,
     redPackets,
     ious,
-    family: new FamilyService({
-      db,
-      clock,
-      ledger,
-      identity,
-      graph,
-      wallet,
-      pipeline,
-      notifications,
-      config: config.family,
-    }),
     campaigns,
     farm,
-    energy: new EnergyService({
-      db,
-      clock,
-      graph,
-      notifications,
-      config: config.campaigns.energy,
-    }),
-    discovery: new DiscoveryService(db, clock),
+    energy,
+    discovery,
     risk,
     passkeys,
     conversations,
     conversationLive: new ConversationLive(db, notifications),
+    family,
+    merchants,
+    escrow,
+    localLife,
   };
 }
 
@@ -483,6 +565,8 @@ export function startBackgroundJobs(
     setInterval(() => s.ious.runScheduledWork().catch(onError), s.config.ious.sweepMs),
     // Campaigns past their draw date: each paid once, whichever process claims it.
     setInterval(() => s.campaigns.runDueDraws().catch(onError), s.config.campaigns.sweepMs),
+    // Escrows past HEBAO_ESCROW_DAYS released to their merchants, each once (SKIP LOCKED).
+    setInterval(() => s.escrow.releaseDue().catch(onError), s.config.merchants.escrowSweepMs),
   ];
   for (const t of timers) t.unref();
   return async () => {

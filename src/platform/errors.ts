@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'sold_out'
   | 'risk_denied'
   | 'risk_challenge'
+  | 'qr_invalid'
   | 'bank_declined'
   | 'csrf_failed'
   | 'service_unavailable'
@@ -56,6 +57,7 @@ const STATUS: Record<ErrorCode, number> = {
   sold_out: 410,
   risk_denied: 403,
   risk_challenge: 428,
+  qr_invalid: 422,
   bank_declined: 402,
   csrf_failed: 403,
   service_unavailable: 503,

@@ -85,6 +85,16 @@ describe('accessibility', () => {
     const circleId = circle.json().id as string;
     // An operator too, for the admin console (set-up, straight into the table).
     await h.t.services.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [alice.id]);
+    const shop = await call('POST', '/api/v1/merchants', {
+      user: alice,
+      body: {
+        name: '街角咖啡',
+        category: 'coffee',
+        address: '南京东路 100 号',
+        location: { lat: 31.23, lng: 121.47 },
+      },
+    });
+    const shopId = shop.json().id as string;
 
     const screens = [
       '/',
@@ -115,6 +125,12 @@ describe('accessibility', () => {
       '/admin/risk',
       '/chats',
       `/chats/${groupId}`,
+      '/pay',
+      '/purchases',
+      '/nearby',
+      '/merchants/mine',
+      `/merchants/${shopId}`,
+      `/merchants/${shopId}/dashboard`,
     ];
     // The risk console is for operators.
     await h.t.services.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [alice.id]);

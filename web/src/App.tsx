@@ -41,6 +41,15 @@ import { HistoryPage } from './pages/History.tsx';
 import { IouPage, IousPage, NewIouPage } from './pages/Ious.tsx';
 import { LoginPage, RegisterPage, ResetPasswordPage } from './pages/Login.tsx';
 import { MePage } from './pages/Me.tsx';
+import {
+  MerchantDashboardPage,
+  MerchantPage,
+  MyMerchantsPage,
+  NearbyPage,
+  PurchasePage,
+  PurchasesPage,
+  ScanPayPage,
+} from './pages/Merchants.tsx';
 import { NotFoundPage } from './pages/NotFound.tsx';
 import { NotificationsPage } from './pages/Notifications.tsx';
 import { PasskeysPage } from './pages/Passkeys.tsx';
@@ -219,6 +228,13 @@ export function App() {
                   <Route path="/me/passkeys" element={<PasskeysPage />} />
                   <Route path="/admin/risk" element={<AdminRiskPage />} />
                   <Route path="/chats/:id" element={<ChatPage />} />
+                  <Route path="/pay" element={<ScanPayPage />} />
+                  <Route path="/purchases" element={<PurchasesPage />} />
+                  <Route path="/purchases/:id" element={<PurchasePage />} />
+                  <Route path="/nearby" element={<NearbyPage />} />
+                  <Route path="/merchants/mine" element={<MyMerchantsPage />} />
+                  <Route path="/merchants/:id" element={<MerchantPage />} />
+                  <Route path="/merchants/:id/dashboard" element={<MerchantDashboardPage />} />
                 </Route>
                 <Route path="*" element={<NotFoundPage />} />
               </Route>

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'risk_challenge'
   // Client-side: the server answered 202 held (the money is reserved until an operator decides).
   | 'risk_held'
+  | 'qr_invalid'
   | 'bank_declined'
   | 'csrf_failed'
   | 'internal_error'
@@ -65,6 +66,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'risk_denied',
   'risk_challenge',
   'risk_held',
+  'qr_invalid',
   'bank_declined',
   'csrf_failed',
   'internal_error',

@@ -8,3 +8,10 @@ export {
   type InterestSource,
   parseNear,
 } from './service.ts';
+export {
+  circleAndMerchantInterests,
+  circleCandidates,
+  type DiscoveredCircle,
+  type DiscoveredMerchant,
+  merchantCandidates,
+} from './sources.ts';

@@ -15,6 +15,7 @@ import {
   topicsOf,
   trustScore,
 } from './rank.ts';
+import type { DiscoveredCircle, DiscoveredMerchant } from './sources.ts';
 
 export interface DiscoveredPost {
   id: string;
@@ -35,11 +36,13 @@ export interface DiscoveryItem {
   /** To the nearest 100 m, when `near` was given and the item has a place. */
   distanceM?: number;
   post?: DiscoveredPost;
+  circle?: DiscoveredCircle;
+  merchant?: DiscoveredMerchant;
 }
 
 /**
  * Candidates of one kind for a viewer, in the ranking's shape. Posts are built here; circles
- * and merchants register theirs after the merge (`DiscoveryService.addSource`).
+ * and merchants are registered by services.ts (`DiscoveryService.addSource`, sources.ts).
  */
 export type CandidateSource = (viewerId: string, near: Place | undefined) => Promise<Candidate[]>;
 
@@ -125,6 +128,12 @@ export class DiscoveryService {
         reasons: r.reasons,
         ...(r.distanceM === undefined ? {} : { distanceM: coarseDistance(r.distanceM) }),
         ...(r.candidate.kind === 'post' ? { post: r.candidate.payload as DiscoveredPost } : {}),
+        ...(r.candidate.kind === 'circle'
+          ? { circle: r.candidate.payload as DiscoveredCircle }
+          : {}),
+        ...(r.candidate.kind === 'merchant'
+          ? { merchant: r.candidate.payload as DiscoveredMerchant }
+          : {}),
       })),
       nextCursor: null,
     };

@@ -1,5 +1,6 @@
 export { familyRoutes } from './routes.ts';
 export {
+  type FamilyFunding,
   type FamilyLinkStatus,
   type FamilyLinkView,
   type FamilyPaymentView,

@@ -1,5 +1,5 @@
 import type { FamilyConfig } from '../../config.ts';
-import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
+import { type Db, inTransaction, type Queryable, type Tx } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import {
   encodeTimeCursor,
@@ -11,10 +11,17 @@ import { AppError, conflict, forbidden, invalid, notFound } from '../../platform
 import { isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY, fromMinor, toMinor } from '../../platform/money.ts';
 import type { IdentityService } from '../identity/index.ts';
-import { type Ledger, newTransferId, transferIdFor } from '../ledger/index.ts';
+import {
+  type Ledger,
+  newTransferId,
+  type TransferId,
+  type TransferRequest,
+  transferIdFor,
+} from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
 import type { SocialGraph } from '../social/graph.ts';
 import {
+  type AllowanceAccounts,
   type Caller,
   PeriodAllowances,
   periodKey,
@@ -58,6 +65,16 @@ export interface FamilyLinkView {
 
 export interface FamilyPaymentView extends TransferView {
   fundingSource: { familyLinkId: string; payerId: string };
+}
+
+/** A family link funding one payment (see FamilyService.fundingSource). */
+export interface FamilyFunding {
+  linkId: string;
+  payerId: string;
+  memberNickname: string;
+  currency: string;
+  accounts: Awaited<ReturnType<PeriodAllowances['accounts']>>;
+  allowance: AllowanceAccounts;
 }
 
 export interface FamilyDeps {
@@ -449,6 +466,61 @@ export class FamilyService {
       createdAt: transfer.createdAt.toISOString(),
       fundingSource: { familyLinkId: link.id, payerId: link.payer_id },
     };
+  }
+
+  /**
+   * A link as the caller's funding source for a payment outside transfers (a merchant's): the
+   * caller must be its member, the link active and in `currency`. The payment then uses
+   * `allowance` as its allowance leg and calls `drawIn` in its own transaction.
+   */
+  async fundingSource(member: Caller, linkId: string, currency: string): Promise<FamilyFunding> {
+    const seen = isUuid(linkId) ? await this.row(this.d.db, linkId) : undefined;
+    if (sideOf(seen, member.id) !== 'member') {
+      throw forbidden("only the link's member pays with it");
+    }
+    refuseEnded(seen!);
+    if (currency !== seen!.currency) {
+      throw invalid(`this family link pays in ${seen!.currency}`, { field: 'currency' });
+    }
+    const accounts = await this.allowances.accounts(
+      ownerOf(seen!.id),
+      SCOPE,
+      currency,
+      this.d.clock.now(),
+    );
+    return {
+      linkId: seen!.id,
+      payerId: seen!.payer_id,
+      memberNickname: seen!.member_nickname,
+      currency,
+      accounts,
+      allowance: { allowance: accounts.allowance, sink: accounts.used },
+    };
+  }
+
+  /**
+   * Inside the paying transaction: holds the link shared (an unlink or a limit change waits for
+   * the payment; a payment never lands after an unlink) and returns the legs that fund this
+   * month's allowance, to be committed before the payment's own legs.
+   */
+  async drawIn(
+    tx: Tx,
+    source: FamilyFunding,
+    use: { id: TransferId; amount: bigint },
+  ): Promise<TransferRequest[]> {
+    const locked = (await this.row(tx, source.linkId, 'FOR SHARE'))!;
+    refuseEnded(locked);
+    const draw = await this.allowances.draw(tx, source.accounts, BigInt(locked.monthly_limit), use);
+    return draw.funding;
+  }
+
+  /** Tells the link's payer what the member paid (in the payment's transaction). */
+  async notifyPayer(tx: Tx, source: FamilyFunding, data: Record<string, unknown>): Promise<void> {
+    await this.d.notifications.notify(tx, source.payerId, 'family.payment', {
+      linkId: source.linkId,
+      memberNickname: source.memberNickname,
+      ...data,
+    });
   }
 
   private async row(

@@ -19,7 +19,7 @@ import {
   SendIcon,
   ShieldIcon,
 } from '../components/icons.tsx';
-import { GroupIcon } from '../components/social-icons.tsx';
+import { GroupIcon, ScanIcon } from '../components/social-icons.tsx';
 import { TxRow } from '../components/TxRow.tsx';
 import { EmptyState, ErrorText, Loading, VerifyNotice } from '../components/ui.tsx';
 import { errorMessage } from '../errors.ts';
@@ -226,6 +226,27 @@ export function WalletPage() {
             <ListIcon />
           </span>
           <span>{t('wallet.ious')}</span>
+        </Link>
+      </nav>
+
+      <nav className="quick-actions" aria-label={t('merchants.nearby')}>
+        <Link to="/pay" className="quick-action">
+          <span className="quick-icon quick-icon-send">
+            <ScanIcon />
+          </span>
+          <span>{t('wallet.scanPay')}</span>
+        </Link>
+        <Link to="/nearby" className="quick-action">
+          <span className="quick-icon quick-icon-list">
+            <ListIcon />
+          </span>
+          <span>{t('wallet.nearby')}</span>
+        </Link>
+        <Link to="/merchants/mine" className="quick-action">
+          <span className="quick-icon quick-icon-clock">
+            <ShieldIcon />
+          </span>
+          <span>{t('wallet.merchants')}</span>
         </Link>
       </nav>
 
