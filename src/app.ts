@@ -12,6 +12,7 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Config } from './config.ts';
 import { isConnectionLoss } from './db/pool.ts';
+import { creditRoutes } from './modules/credit/index.ts';
 import { familyRoutes } from './modules/family/index.ts';
 import { expenseRoutes, groupRoutes } from './modules/groups/index.ts';
 import { identityRoutes } from './modules/identity/index.ts';
@@ -300,6 +301,7 @@ export async function buildApp(
   await app.register(redPacketRoutes(services), { prefix: '/api/v1' });
   await app.register(iouRoutes(services), { prefix: '/api/v1' });
   await app.register(familyRoutes(services), { prefix: '/api/v1' });
+  await app.register(creditRoutes(services), { prefix: '/api/v1' });
   return app;
 }
 

@@ -1,6 +1,7 @@
 /** The composition root: builds every module's service once, from config, database and clock. */
 import type { Config } from './config.ts';
 import type { Db } from './db/pool.ts';
+import { CREDIT_INPUTS_CHANGED, CreditService } from './modules/credit/index.ts';
 import { FamilyService } from './modules/family/index.ts';
 import {
   CollectionService,
@@ -27,6 +28,7 @@ import {
 import { CacheBus, registerCacheMetrics } from './platform/cache-bus.ts';
 import type { Clock } from './platform/clock.ts';
 import { IdempotencyStore } from './platform/idempotency.ts';
+import { newId } from './platform/ids.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
 import { enqueue, OutboxDispatcher } from './platform/outbox.ts';
 
@@ -56,6 +58,7 @@ export interface Services {
   redPackets: RedPacketService;
   ious: IouService;
   family: FamilyService;
+  credit: CreditService;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -213,6 +216,34 @@ export function createServices(
         : { allowed: true, held: verdict.action === 'review' };
     },
   });
+  const credit = new CreditService({
+    db,
+    clock,
+    timeZone: config.ious.timeZone,
+    // Until the audit module lands (issue 16): the same audit_log row it writes.
+    audit: async (q, entry) => {
+      await q.query(
+        `INSERT INTO audit_log (id, actor_id, action, target_type, target_id, detail, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          newId(),
+          entry.actorId,
+          entry.action,
+          entry.target.type,
+          entry.target.id,
+          JSON.stringify(entry.detail ?? {}),
+          clock.now(),
+        ],
+      );
+    },
+  });
+  outbox.on(CREDIT_INPUTS_CHANGED, (tx, payloads) =>
+    credit.recomputeIn(
+      tx,
+      payloads.map((p) => String(p.userId)),
+    ),
+  );
+  const limits = config.ious.creditLimits;
   const ious = new IouService({
     db,
     clock,
@@ -223,6 +254,9 @@ export function createServices(
     notifications,
     config: config.ious,
     dailyLimit: config.wallet.verified.daily,
+    ...(limits !== 'off'
+      ? { creditLimit: (borrowerId: string) => credit.iouLimit(borrowerId, limits) }
+      : {}),
     // Screened like a transfer note: refused → 422 content_rejected; held for review → kept.
     screenPurpose: async (purpose, borrowerId) => {
       await moderation.checkOrRefuse(purpose, 'note', borrowerId);
@@ -263,6 +297,7 @@ export function createServices(
       notifications,
       config: config.family,
     }),
+    credit,
   };
 }
 
@@ -288,6 +323,8 @@ export function startBackgroundJobs(
     ),
     // Overdue IOUs and due-date reminders, each effect once whichever process gets there.
     setInterval(() => s.ious.runScheduledWork().catch(onError), s.config.ious.sweepMs),
+    // Scores whose inputs time alone moved (account age, days overdue, payment windows).
+    setInterval(() => s.credit.refreshStale().catch(onError), 60_000),
   ];
   for (const t of timers) t.unref();
   return async () => {

@@ -215,7 +215,7 @@ const REASONS: Record<ReasonCode, { dimension: Dimension; text: string; tip: str
   },
   short_repayment_record: {
     dimension: 'history',
-    text: 'Few IOUs repaid on time so far',
+    text: 'Little record yet of IOUs repaid on time',
     tip: 'Each IOU repaid by its due date builds your record',
   },
   low_balance: {
@@ -248,14 +248,14 @@ interface Scored {
 }
 
 function identityScore(i: CreditInputs['identity']): Scored {
-  const age = ramp(25, nonNegative(i.accountAgeDays), 365);
+  const age = ramp(20, nonNegative(i.accountAgeDays), 365);
   return {
-    score: (i.realNameVerified ? 50 : 0) + (i.phoneVerified ? 15 : 0) + (i.pinSet ? 10 : 0) + age,
+    score: (i.realNameVerified ? 60 : 0) + (i.phoneVerified ? 10 : 0) + (i.pinSet ? 10 : 0) + age,
     lost: {
-      not_verified: i.realNameVerified ? 0 : 50,
-      phone_not_verified: i.phoneVerified ? 0 : 15,
+      not_verified: i.realNameVerified ? 0 : 60,
+      phone_not_verified: i.phoneVerified ? 0 : 10,
       no_payment_pin: i.pinSet ? 0 : 10,
-      new_account: 25 - age,
+      new_account: 20 - age,
     },
   };
 }
@@ -286,31 +286,31 @@ function connectionsScore(c: CreditInputs['connections']): Scored {
 }
 
 /**
- * History starts at 60 (no record is neither good nor bad), earns up to 40 for IOUs repaid on
- * time, and loses points for every mark against it, down to 0. Each overdue IOU costs more
- * than a late repayment, so repaying an overdue IOU, even late, raises the score.
+ * History starts at 70 (no record is neither good nor bad), earns up to 30 for IOUs repaid on
+ * time, and loses points for every mark against it, down to 0. An overdue IOU costs more than
+ * a late repayment, so repaying an overdue IOU, even late, raises the score.
  */
 function historyScore(h: CreditInputs['history']): Scored {
-  const onTime = ramp(40, nonNegative(h.repaidOnTime), 5);
+  const onTime = ramp(30, nonNegative(h.repaidOnTime), 5);
   const overdue = nonNegative(h.overdueOpen);
   const penalties: Partial<Record<ReasonCode, number>> = {
     overdue_iou:
       overdue === 0
         ? 0
-        : overdue * 25 + Math.min(15, Math.floor(nonNegative(h.maxDaysOverdue) / 7)),
+        : overdue * 35 + Math.min(15, Math.floor(nonNegative(h.maxDaysOverdue) / 7)),
     late_repayments: nonNegative(h.repaidLate) * 10,
     written_off_iou: nonNegative(h.writtenOffOverdue) * 30,
     disputes_lost: nonNegative(h.disputesLost) * 10,
     banned_before: nonNegative(h.bans) * 30,
   };
-  const raw = 60 + onTime - Object.values(penalties).reduce((a, b) => a + (b ?? 0), 0);
+  const raw = 70 + onTime - Object.values(penalties).reduce((a, b) => a + (b ?? 0), 0);
   const score = clamp(0, 100, raw);
   // What a mark can cost is what the dimension actually lost, not more.
-  const room = 60 + onTime;
+  const room = 70 + onTime;
   for (const code of Object.keys(penalties) as ReasonCode[]) {
     penalties[code] = Math.min(penalties[code] ?? 0, room);
   }
-  return { score, lost: { ...penalties, short_repayment_record: 40 - onTime } };
+  return { score, lost: { ...penalties, short_repayment_record: 30 - onTime } };
 }
 
 /** Net balance steps: savings after debts, in fen. */
@@ -398,7 +398,9 @@ export const REASON_CATALOGUE: Readonly<
  * The most one may borrow on one IOU, by band, in fen. A lender sees none of this; the
  * borrower is told the limit when a request is over it. docs/credit.md, "IOU limits".
  */
-export const IOU_LIMIT_BY_BAND: Readonly<Record<Band, number>> = {
+export type IouCreditLimits = Readonly<Record<Band, number>>;
+
+export const IOU_LIMIT_BY_BAND: IouCreditLimits = {
   poor: 50_000,
   fair: 200_000,
   good: 500_000,
