@@ -10,6 +10,7 @@ import { AddFriendPage } from './pages/AddFriend.tsx';
 import { BlockedPage } from './pages/Blocked.tsx';
 import { CollectionPage, NewCollectionPage } from './pages/Collections.tsx';
 import { ComposePage } from './pages/Compose.tsx';
+import { CreditPage } from './pages/Credit.tsx';
 import { DevicesPage } from './pages/Devices.tsx';
 import { ExpenseFormPage, ExpensePage, SettlePage } from './pages/Expenses.tsx';
 import { FamilyPage, LinkFamilyPage } from './pages/Family.tsx';
@@ -152,6 +153,7 @@ export function App() {
                   <Route path="/me/verify" element={<VerifyPage />} />
                   <Route path="/me/pin" element={<PinPage />} />
                   <Route path="/me/devices" element={<DevicesPage />} />
+                  <Route path="/me/credit" element={<CreditPage />} />
                   <Route path="/friends/requests" element={<FriendRequestsPage />} />
                   <Route path="/friends/add" element={<AddFriendPage />} />
                   <Route path="/friends/qr" element={<FriendQrPage />} />

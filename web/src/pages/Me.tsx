@@ -61,6 +61,11 @@ export function MePage() {
           <span className="menu-label">{t('iou.title')}</span>
           <ChevronIcon size={18} />
         </Link>
+        <Link to="/me/credit" className="menu-item">
+          <ShieldIcon />
+          <span className="menu-label">{t('credit.menu')}</span>
+          <ChevronIcon size={18} />
+        </Link>
       </nav>
 
       <nav className="card menu" aria-label={t('me.settings')}>
