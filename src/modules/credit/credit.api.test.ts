@@ -234,27 +234,40 @@ describe('IOUs and the score', () => {
     expect(at.statusCode, at.body).toBe(201);
   });
 
-  it('an overdue IOU brings the band, and so the IOU limit, down', async () => {
+  it('an overdue IOU lowers the band, and no new IOU may be asked for until it is repaid', async () => {
     const { lender, borrower } = await friends();
-    await lend(borrower, lender, 10_000, 1);
+    const iou = await lend(borrower, lender, 10_000, 1);
     const before = await credit(borrower);
     t.clock.advance(2 * DAY);
     await t.services.ious.runScheduledWork();
     await recomputed(borrower);
     const after = await credit(borrower);
     expect(IOU_LIMIT_BY_BAND[after.band]).toBeLessThanOrEqual(IOU_LIMIT_BY_BAND[before.band]);
-    const res = await call('POST', '/api/v1/ious', {
-      user: borrower,
-      body: {
-        lenderId: lender.id,
-        amount: IOU_LIMIT_BY_BAND[after.band] + 1,
-        annualRateBps: 0,
-        dueDate: dateIn(30),
-        purpose: '周转',
-      },
+    const ask = () =>
+      call('POST', '/api/v1/ious', {
+        user: borrower,
+        body: {
+          lenderId: lender.id,
+          amount: 1_000,
+          annualRateBps: 0,
+          dueDate: dateIn(30),
+          purpose: '周转',
+        },
+      });
+    const refused = await ask();
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json()).toMatchObject({
+      code: 'limit_exceeded',
+      limit: 'iou_overdue',
+      maxAmount: 0,
     });
-    expect(res.statusCode, res.body).toBe(409);
-    expect(res.json().code).toBe('limit_exceeded');
+    const paid = await call('POST', `/api/v1/ious/${iou}/repayments`, {
+      user: borrower,
+      body: { amount: 10_000, pin: PIN },
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
+    await recomputed(borrower);
+    expect((await ask()).statusCode).toBe(201);
   });
 });
 

@@ -294,10 +294,11 @@ function historyScore(h: CreditInputs['history']): Scored {
   const onTime = ramp(30, nonNegative(h.repaidOnTime), 5);
   const overdue = nonNegative(h.overdueOpen);
   const penalties: Partial<Record<ReasonCode, number>> = {
+    // The heaviest mark: money owed to a friend now, and more so every week it stays unpaid.
     overdue_iou:
       overdue === 0
         ? 0
-        : overdue * 35 + Math.min(15, Math.floor(nonNegative(h.maxDaysOverdue) / 7)),
+        : overdue * 60 + Math.min(20, 2 * Math.floor(nonNegative(h.maxDaysOverdue) / 7)),
     late_repayments: nonNegative(h.repaidLate) * 10,
     written_off_iou: nonNegative(h.writtenOffOverdue) * 30,
     disputes_lost: nonNegative(h.disputesLost) * 10,

@@ -112,13 +112,23 @@ export class CreditService {
     return (await this.recompute(userId)).score;
   }
 
-  /** The most one may borrow on one IOU now, by the band of the current score. */
+  /**
+   * The most one may borrow on one IOU now: by the band of the current score, and nothing
+   * while an IOU the user borrowed is overdue (repay it first).
+   */
   async iouLimit(
     userId: string,
     limits: IouCreditLimits = IOU_LIMIT_BY_BAND,
-  ): Promise<{ maxAmount: number; band: Band; score: number }> {
+  ): Promise<{ maxAmount: number; band: Band; score: number; overdue: boolean }> {
     const score = await this.current(userId);
-    return { maxAmount: limits[score.band], band: score.band, score: score.score };
+    const row = (await this.loadRow(this.d.db, userId))!;
+    const overdue = row.inputs.history.overdueOpen > 0;
+    return {
+      maxAmount: overdue ? 0 : limits[score.band],
+      band: score.band,
+      score: score.score,
+      overdue,
+    };
   }
 
   /**

@@ -137,7 +137,9 @@ export interface IouDeps {
    * The most the borrower may ask for on one IOU, by their credit band (docs/credit.md, "IOU
    * limits"); without it only `config.maxAmount` applies.
    */
-  creditLimit?: (borrowerId: string) => Promise<{ maxAmount: number; band: string }>;
+  creditLimit?: (
+    borrowerId: string,
+  ) => Promise<{ maxAmount: number; band: string; overdue: boolean }>;
 }
 
 interface IouRow {
@@ -726,7 +728,14 @@ export class IouService {
   /** One IOU may not be larger than the borrower's credit band allows: 409 limit_exceeded. */
   private async refuseOverCreditLimit(borrowerId: string, amount: number): Promise<void> {
     if (!this.d.creditLimit) return;
-    const { maxAmount, band } = await this.d.creditLimit(borrowerId);
+    const { maxAmount, band, overdue } = await this.d.creditLimit(borrowerId);
+    if (overdue) {
+      throw new AppError('limit_exceeded', 'repay your overdue IOU before borrowing again', {
+        limit: 'iou_overdue',
+        maxAmount: 0,
+        band,
+      });
+    }
     if (amount > maxAmount) {
       throw new AppError(
         'limit_exceeded',
