@@ -95,6 +95,7 @@ describe('accessibility', () => {
       `/groups/${groupId}`,
       '/family',
       '/ious',
+      '/me/credit',
     ];
     const problems: string[] = [];
     for (const lang of ['zh-CN', 'en'] as const) {
