@@ -105,7 +105,7 @@ describe('credit score in the web app', () => {
         expect(await reasons.first().textContent()).toContain(`−${first.impact}`);
         // The chart is drawn, with its points said in words for screen readers.
         const chart = page.getByRole('img', { name: new RegExp(words.historyTitle) });
-        await chart.locator('canvas').waitFor();
+        await chart.waitFor();
         expect(await chart.getAttribute('aria-label')).toContain(String(credit.score));
         await shot(page, 'credit', lang);
         await chart.scrollIntoViewIfNeeded();

@@ -34,8 +34,11 @@ export function CreditChart({ points, current }: { points: CreditPoint[]; curren
         {t('credit.historyTitle')}
       </h2>
       {series.length < 2 ? <p className="muted chart-empty">{t('credit.historyEmpty')}</p> : null}
-      <div className="chart-box" role="img" aria-label={`${t('credit.historyTitle')}: ${summary}`}>
+      <div className="chart-box">
         <Line
+          // The canvas is an image to screen readers (react-chartjs-2 gives it role=img): its
+          // points in words.
+          aria-label={`${t('credit.historyTitle')}: ${summary}`}
           data={{
             labels: series.map((p) => day.format(new Date(p.computedAt))),
             datasets: [
