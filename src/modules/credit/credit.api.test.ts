@@ -272,6 +272,28 @@ describe('IOUs and the score', () => {
 });
 
 describe('recomputation when inputs change', () => {
+  it("payments both ways show at once on the owner's read, as behaviour and connections", async () => {
+    const { lender: a, borrower: b } = await friends();
+    const before = await credit(b);
+    const factor = (c: Credit, d: string) => c.factors.find((f) => f.dimension === d)!.score;
+    expect(factor(before, 'connections')).toBe(0);
+    for (const [from, to] of [
+      [b, a],
+      [a, b],
+    ] as const) {
+      const res = await call('POST', '/api/v1/transfers', {
+        user: from,
+        body: { to: { userId: to.id }, amount: 1_000, pin: PIN, note: '午饭' },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    // No clock move and no trigger: the read saw the wallet move.
+    const after = await credit(b);
+    expect(factor(after, 'behaviour')).toBeGreaterThan(factor(before, 'behaviour'));
+    // One person, both ways: 10 points for reciprocity and 4 for breadth.
+    expect(factor(after, 'connections')).toBe(14);
+    expect(after.score).toBeGreaterThan(before.score);
+  });
   it('a ban lowers the stored score through the outbox, without a read', async () => {
     const u = await user({ pin: PIN });
     const before = await t.services.credit.scoreOf(u.id);
