@@ -221,7 +221,10 @@ export class CreditService {
     for (const userId of [...new Set(userIds)].sort()) await this.recomputeWith(tx, userId);
   }
 
-  /** Recomputes up to `limit` scores older than the sweep age (or of an older model). */
+  /**
+   * Recomputes up to `limit` scores older than the sweep age (or of an older model); returns
+   * how many it recomputed.
+   */
   async refreshStale(limit = 200): Promise<number> {
     const cutoff = new Date(this.d.clock.now().getTime() - this.sweepAgeMs);
     const { rows } = await this.d.db.query<{ user_id: string }>(
@@ -230,8 +233,21 @@ export class CreditService {
         ORDER BY computed_at LIMIT $3`,
       [cutoff, CREDIT_MODEL_VERSION, limit],
     );
-    for (const r of rows) await this.recompute(r.user_id);
-    return rows.length;
+    let done = 0;
+    for (const r of rows) {
+      // Every process sweeps: one that got there first leaves nothing to do.
+      const fresh = await inTransaction(this.d.db, async (tx) => {
+        await this.lockUser(tx, r.user_id);
+        const row = await this.loadRow(tx, r.user_id);
+        if (row && row.computed_at >= cutoff && row.model_version === CREDIT_MODEL_VERSION) {
+          return true;
+        }
+        await this.recomputeWith(tx, r.user_id);
+        return false;
+      });
+      if (!fresh) done += 1;
+    }
+    return done;
   }
 
   private needsRefresh(row: ScoreRow): boolean {
@@ -251,7 +267,7 @@ export class CreditService {
    * first score and whenever the score or band changes.
    */
   private async recomputeWith(tx: Tx, userId: string): Promise<ScoreRow> {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('credit:' || $1, 0))`, [userId]);
+    await this.lockUser(tx, userId);
     const now = this.d.clock.now();
     const gathered = await gatherInputs(tx, userId, now, {
       timeZone: this.d.timeZone,
@@ -298,6 +314,11 @@ export class CreditService {
       );
     }
     return row;
+  }
+
+  /** One user's scores are computed one at a time (re-entrant within a transaction). */
+  private async lockUser(tx: Tx, userId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('credit:' || $1, 0))`, [userId]);
   }
 
   private async loadRow(q: Queryable, userId: string): Promise<ScoreRow | undefined> {
