@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { IOU_LIMIT_BY_BAND } from '../../src/modules/credit/model.ts';
 import { calendarDay, formatIsoDate } from '../../src/modules/ious/interest.ts';
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
 import zh from '../../web/src/i18n/zh-CN.json' with { type: 'json' };
@@ -77,9 +78,9 @@ async function seedBorrower(): Promise<{ borrower: TestUser; lender: TestUser }>
 
 describe('credit score in the web app', () => {
   it(
-    'a user sees their credit score, its band, the reasons that lower it with tips, and its history',
+    'a user sees their credit score, its band, the reasons that lower it with tips, and its history; an IOU over their band is refused with the limit',
     async () => {
-      const { borrower } = await seedBorrower();
+      const { borrower, lender } = await seedBorrower();
       const credit = await h.t.services.credit.current(borrower.id);
       const history = await h.t.services.credit.history(borrower.id, { limit: 100 });
       expect(history.items.length).toBeGreaterThanOrEqual(3);
@@ -110,6 +111,19 @@ describe('credit score in the web app', () => {
         await shot(page, 'credit', lang);
         await chart.scrollIntoViewIfNeeded();
         await shot(page, 'credit-history', lang);
+        if (lang === 'zh-CN') {
+          // Asking for more than the band allows is refused with the limit, in words.
+          const limit = IOU_LIMIT_BY_BAND[credit.band];
+          await page.goto('/ious/new');
+          await page.getByLabel('向谁借').selectOption(lender.id);
+          await page.getByLabel('借款金额').fill(String(limit / 100 + 1));
+          await page.getByLabel('年利率').fill('0');
+          await page.getByLabel('借款用途').fill('买电脑');
+          await page.getByRole('button', { name: '发送借条' }).click();
+          await page
+            .getByText(`按你的信用分（${zh.credit.band[credit.band]}），单笔借条最多`)
+            .waitFor();
+        }
         await page.close();
       }
     },
