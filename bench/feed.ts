@@ -1,12 +1,12 @@
 /**
- * Feed benchmark (npm run bench:feed): fan-out on write, measured on a social graph with a
- * power-law friend distribution.
+ * Feed benchmark (npm run bench:feed): posts fanned out on write, payments pulled on read,
+ * measured on a social graph with a power-law friend distribution.
  *
  *   1. seeds users and friendships with SQL: most users have 10–100 friends, a few hundred have
  *      100–1,000, a few dozen "hubs" 1,000–5,000 (the friend cap);
- *   2. writes posts and payments through the services (each one fanned out to the friends'
- *      inboxes) with concurrent writers, and reports items/s and per-item latency by the
- *      author's friend count;
+ *   2. writes posts (each fanned out to the friends' inboxes) and payments (one row each,
+ *      pulled by readers) through the services with concurrent writers, and reports items/s
+ *      and per-item latency by the author's friend count;
  *   3. reads first and second feed pages for users in each friend-count band, the heaviest
  *      included, and reports p50/p99;
  *   4. unfriends and re-befriends the heaviest user's friends (inbox clean-up and backfill).
@@ -231,7 +231,7 @@ async function main() {
         )
       ).rows[0]?.friend_id;
     // Payments go to a random friend, so payees are often well-connected (the friendship
-    // paradox) and a payment fans out to both parties' friends: the heavier write.
+    // paradox): readers pull them from both parties' payment indexes.
     const paymentLatency = new Latencies();
     const paymentSeconds = await pool(PAYMENTS, WRITERS, async () => {
       const payer = randInt(USERS);
@@ -370,7 +370,7 @@ async function main() {
     out('### Figures');
     out();
     out(
-      `\`npm run bench:feed\` (\`bench/feed.ts\`), seed ${SEED}. Graph: ${USERS.toLocaleString('en')} users, ${friendships.toLocaleString('en')} friendships; friends per user p10 ${at(0.1)}, p50 ${at(0.5)}, p90 ${at(0.9)}, p99 ${at(0.99)}, max ${sorted.at(-1)}. Fan-out on write into \`feed_entries\`; friend cap ${MAX_FRIENDS.toLocaleString('en')}.`,
+      `\`npm run bench:feed\` (\`bench/feed.ts\`), seed ${SEED}. Graph: ${USERS.toLocaleString('en')} users, ${friendships.toLocaleString('en')} friendships; friends per user p10 ${at(0.1)}, p50 ${at(0.5)}, p90 ${at(0.9)}, p99 ${at(0.99)}, max ${sorted.at(-1)}. Posts fanned out on write into \`feed_entries\`, payments pulled on read; friend cap ${MAX_FRIENDS.toLocaleString('en')}.`,
     );
     out();
     out(`Writes (${WRITERS} concurrent writers):`);

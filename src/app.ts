@@ -12,7 +12,9 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Config } from './config.ts';
 import { isConnectionLoss } from './db/pool.ts';
+import { circleRoutes } from './modules/circles/index.ts';
 import { creditRoutes } from './modules/credit/index.ts';
+import { deviceIdOf } from './modules/devices/index.ts';
 import { familyRoutes } from './modules/family/index.ts';
 import { expenseRoutes, groupRoutes } from './modules/groups/index.ts';
 import { identityRoutes } from './modules/identity/index.ts';
@@ -21,6 +23,7 @@ import { ledgerRoutes } from './modules/ledger/index.ts';
 import { moderationRoutes } from './modules/moderation/index.ts';
 import { notificationRoutes } from './modules/notifications/index.ts';
 import { redPacketRoutes } from './modules/redpackets/index.ts';
+import { safetyRoutes } from './modules/safety/index.ts';
 import { socialRoutes } from './modules/social/index.ts';
 import { walletRoutes } from './modules/wallet/index.ts';
 import { AppError } from './platform/errors.ts';
@@ -210,7 +213,13 @@ export async function buildApp(
       fromCookie = true;
     }
     const user = token ? await services.identity.authenticate(token) : undefined;
-    if (!user) throw new AppError('unauthorized', 'sign in first');
+    if (!user) {
+      // A ban ended the session: say so (every request of a banned user is 403 banned).
+      if (token && (await services.identity.isBannedSession(token))) {
+        throw new AppError('banned', 'this account is banned');
+      }
+      throw new AppError('unauthorized', 'sign in first');
+    }
     if (fromCookie && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
       // Double-submit: a cross-site page can make the browser send the cookie, not read it.
       const sent = request.headers['x-csrf-token'];
@@ -241,6 +250,13 @@ export async function buildApp(
         throw new AppError('validation_error', `${field} ${problem.reason}`, { field });
       }
     }
+  });
+
+  // Devices (X-Device-Id): every signed-in request that names its device records it (at most
+  // once per few minutes per user and device), so money requests, log-ins and sign-ups all do.
+  app.addHook('preHandler', async (request) => {
+    const deviceId = deviceIdOf(request.headers);
+    if (deviceId && request.user) await services.devices.touch(request.user.id, deviceId);
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -301,6 +317,8 @@ export async function buildApp(
   await app.register(redPacketRoutes(services), { prefix: '/api/v1' });
   await app.register(iouRoutes(services), { prefix: '/api/v1' });
   await app.register(familyRoutes(services), { prefix: '/api/v1' });
+  await app.register(safetyRoutes(services), { prefix: '/api/v1' });
+  await app.register(circleRoutes(services), { prefix: '/api/v1' });
   await app.register(creditRoutes(services), { prefix: '/api/v1' });
   return app;
 }

@@ -1,7 +1,15 @@
 /** The composition root: builds every module's service once, from config, database and clock. */
 import type { Config } from './config.ts';
 import type { Db } from './db/pool.ts';
+import { AuditLog } from './modules/audit/index.ts';
+import {
+  CircleService,
+  circleCommentTarget,
+  circlePostTarget,
+  circleTarget,
+} from './modules/circles/index.ts';
 import { CREDIT_INPUTS_CHANGED, CreditService } from './modules/credit/index.ts';
+import { DEFAULT_DEVICE_OPTIONS, DeviceService } from './modules/devices/index.ts';
 import { FamilyService } from './modules/family/index.ts';
 import {
   CollectionService,
@@ -15,8 +23,16 @@ import { Ledger } from './modules/ledger/index.ts';
 import { type DecisionRow, ModerationService } from './modules/moderation/index.ts';
 import { NotificationService } from './modules/notifications/index.ts';
 import { RedPacketService } from './modules/redpackets/index.ts';
+import {
+  BanService,
+  ReportTargets,
+  ReviewService,
+  redPacketTarget,
+  userTarget,
+} from './modules/safety/index.ts';
 import { SocialGraph } from './modules/social/graph.ts';
 import { createSocialServices, type SocialServices } from './modules/social/index.ts';
+import { socialCommentTarget, socialPostTarget } from './modules/social/report-targets.ts';
 import {
   FEED_PAYMENT_TOPIC,
   type FeedPayment,
@@ -28,7 +44,6 @@ import {
 import { CacheBus, registerCacheMetrics } from './platform/cache-bus.ts';
 import type { Clock } from './platform/clock.ts';
 import { IdempotencyStore } from './platform/idempotency.ts';
-import { newId } from './platform/ids.ts';
 import { createMetrics, type Metrics } from './platform/metrics.ts';
 import { enqueue, OutboxDispatcher } from './platform/outbox.ts';
 
@@ -58,6 +73,14 @@ export interface Services {
   redPackets: RedPacketService;
   ious: IouService;
   family: FamilyService;
+  /** The devices each user used (X-Device-Id); `devices.isNew` is the risk fact deviceIsNew. */
+  devices: DeviceService;
+  audit: AuditLog;
+  /** What users can report; modules register their own kinds of content. */
+  reportTargets: ReportTargets;
+  bans: BanService;
+  reviews: ReviewService;
+  circles: CircleService;
   credit: CreditService;
 }
 
@@ -70,6 +93,8 @@ export interface ServiceOptions {
   databaseUrl?: string;
   /** The payment pipeline's risk stage (allow-all until the risk engine lands). */
   risk?: RiskHook;
+  /** The score circles' creditScore rules read (default: the credit module's stored score). */
+  creditScoreOf?: (userId: string) => Promise<number | null>;
 }
 
 export function createServices(
@@ -110,6 +135,8 @@ export function createServices(
     secret: config.secret,
     dataDir: config.dataDir,
     cacheBus,
+    // The review queue is built below; held text reaches it through this late binding.
+    holdForReview: (q, target, authorId) => reviews.holdForReview(q, target, authorId),
   });
   const bank = new SandboxBankChannel(clock);
   const idempotency = new IdempotencyStore(db);
@@ -216,26 +243,12 @@ export function createServices(
         : { allowed: true, held: verdict.action === 'review' };
     },
   });
+  const audit = new AuditLog(db, clock);
   const credit = new CreditService({
     db,
     clock,
     timeZone: config.ious.timeZone,
-    // Until the audit module lands (issue 16): the same audit_log row it writes.
-    audit: async (q, entry) => {
-      await q.query(
-        `INSERT INTO audit_log (id, actor_id, action, target_type, target_id, detail, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          newId(),
-          entry.actorId,
-          entry.action,
-          entry.target.type,
-          entry.target.id,
-          JSON.stringify(entry.detail ?? {}),
-          clock.now(),
-        ],
-      );
-    },
+    audit: (q, entry) => audit.record(q, entry),
   });
   outbox.on(CREDIT_INPUTS_CHANGED, (tx, payloads) =>
     credit.recomputeIn(
@@ -262,7 +275,37 @@ export function createServices(
       await moderation.checkOrRefuse(purpose, 'note', borrowerId);
     },
   });
+  const devices = new DeviceService(db, clock, {
+    secret: config.secret,
+    ...DEFAULT_DEVICE_OPTIONS,
+  });
+  const bans = new BanService(db, clock, { audit, devices, cacheBus });
+  const reportTargets = new ReportTargets();
+  const reviews = new ReviewService(db, clock, { targets: reportTargets, bans, audit });
+  const circles = new CircleService({
+    db,
+    clock,
+    audit,
+    media: social.media,
+    moderate: (text, context, userId) => moderation.check(text, context, userId),
+    holdForReview: (q, target, authorId) => reviews.holdForReview(q, target, authorId),
+    creditScoreOf: overrides.creditScoreOf ?? ((userId) => credit.scoreOf(userId)),
+  });
+  social.media.circleMediaAccess = (viewerId, postId) => circles.mayViewPostMedia(viewerId, postId);
+  reportTargets.register('post', circlePostTarget);
+  reportTargets.register('post', socialPostTarget);
+  reportTargets.register('comment', circleCommentTarget);
+  reportTargets.register('comment', socialCommentTarget);
+  reportTargets.register('circle', circleTarget);
+  reportTargets.register('user', userTarget);
+  reportTargets.register('red_packet', redPacketTarget);
   return {
+    devices,
+    audit,
+    reportTargets,
+    bans,
+    reviews,
+    circles,
     config,
     db,
     clock,

@@ -27,7 +27,10 @@ export type ErrorCode =
   | 'bank_declined'
   | 'csrf_failed'
   | 'service_unavailable'
-  | 'internal_error';
+  | 'internal_error'
+  | 'gone'
+  | 'rule_forbidden'
+  | 'rule_not_met';
 
 const STATUS: Record<ErrorCode, number> = {
   validation_error: 422,
@@ -57,6 +60,9 @@ const STATUS: Record<ErrorCode, number> = {
   csrf_failed: 403,
   service_unavailable: 503,
   internal_error: 500,
+  gone: 410,
+  rule_forbidden: 422,
+  rule_not_met: 403,
 };
 
 export class AppError extends Error {

@@ -74,6 +74,17 @@ describe('accessibility', () => {
       body: { text: '今天天气真好', visibility: 'friends' },
     });
     const postId = post.json().id as string;
+    const circle = await call('POST', '/api/v1/circles', {
+      user: alice,
+      body: {
+        name: '读书会',
+        description: '每周一本书',
+        rules: { post: [{ attribute: 'student', op: 'eq', value: true }] },
+      },
+    });
+    const circleId = circle.json().id as string;
+    // An operator too, for the admin console (set-up, straight into the table).
+    await h.t.services.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [alice.id]);
 
     const screens = [
       '/',
@@ -95,6 +106,11 @@ describe('accessibility', () => {
       `/groups/${groupId}`,
       '/family',
       '/ious',
+      '/circles',
+      '/circles/new',
+      `/circles/${circleId}`,
+      '/me/student',
+      '/admin',
       '/me/credit',
     ];
     const problems: string[] = [];

@@ -80,7 +80,11 @@ describe('caches across processes', () => {
       [newId(), v.id],
     );
     await b.services.cacheBus.sync();
-    expect((await me(b, v)).statusCode).toBe(401);
+    // The session no longer holds, and the answer says why (API.md: a banned user's requests
+    // are 403 banned).
+    const banned = await me(b, v);
+    expect(banned.statusCode).toBe(403);
+    expect(banned.json().code).toBe('banned');
   });
 
   it('sees a device signed out remotely, and a nickname changed by hand', async () => {

@@ -2,12 +2,21 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
 import { AuthProvider, useAuth } from './auth.tsx';
+import { BannedGate } from './components/Banned.tsx';
 import { Logo } from './components/icons.tsx';
 import { TabBar } from './components/TabBar.tsx';
 import { Loading } from './components/ui.tsx';
 import { NotificationProvider } from './notifications.tsx';
 import { AddFriendPage } from './pages/AddFriend.tsx';
+import { AdminPage } from './pages/Admin.tsx';
 import { BlockedPage } from './pages/Blocked.tsx';
+import {
+  CirclePage,
+  CirclePostPage,
+  CirclesPage,
+  NewCirclePage,
+  StudentVerifyPage,
+} from './pages/Circles.tsx';
 import { CollectionPage, NewCollectionPage } from './pages/Collections.tsx';
 import { ComposePage } from './pages/Compose.tsx';
 import { CreditPage } from './pages/Credit.tsx';
@@ -112,7 +121,9 @@ function Shell() {
         {t('common.skipToContent')}
       </a>
       <main id="main" className="app-main">
-        <Outlet />
+        <BannedGate>
+          <Outlet />
+        </BannedGate>
       </main>
     </div>
   );
@@ -184,6 +195,12 @@ export function App() {
                   <Route path="/red-packets" element={<RedPacketsPage />} />
                   <Route path="/red-packets/new" element={<SendRedPacketPage />} />
                   <Route path="/red-packets/:id" element={<RedPacketPage />} />
+                  <Route path="/circles" element={<CirclesPage />} />
+                  <Route path="/circles/new" element={<NewCirclePage />} />
+                  <Route path="/circles/:id" element={<CirclePage />} />
+                  <Route path="/circles/:id/posts/:postId" element={<CirclePostPage />} />
+                  <Route path="/me/student" element={<StudentVerifyPage />} />
+                  <Route path="/admin" element={<AdminPage />} />
                 </Route>
                 <Route path="*" element={<NotFoundPage />} />
               </Route>

@@ -31,6 +31,9 @@ export type ErrorCode =
   | 'bank_declined'
   | 'csrf_failed'
   | 'internal_error'
+  | 'gone'
+  | 'rule_forbidden'
+  | 'rule_not_met'
   // Client-side: the request never got an answer, or the answer was not a problem document.
   | 'network_error'
   | 'unknown';
@@ -62,6 +65,9 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'bank_declined',
   'csrf_failed',
   'internal_error',
+  'gone',
+  'rule_forbidden',
+  'rule_not_met',
   'network_error',
   'unknown',
 ];
@@ -252,7 +258,34 @@ export function uuid(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+const DEVICE_KEY = 'hebao.device';
+let deviceId: string | undefined;
+/**
+ * This browser's device id (X-Device-Id), made once and kept in localStorage: the server records
+ * the devices each account used (a risk signal, and what a permanent ban covers).
+ */
+export function currentDeviceId(): string {
+  if (deviceId) return deviceId;
+  try {
+    deviceId = localStorage.getItem(DEVICE_KEY) ?? undefined;
+    if (!deviceId) {
+      deviceId = `web-${uuid()}`;
+      localStorage.setItem(DEVICE_KEY, deviceId);
+    }
+  } catch {
+    // Storage unavailable (private mode): one id for this page's life.
+    deviceId ??= `web-${uuid()}`;
+  }
+  return deviceId;
+}
+
 type Listener = (error: ApiError) => void;
+const bannedListeners = new Set<Listener>();
+/** Called when any request answers 403 `banned`: the account was banned (sessions ended). */
+export function onBanned(listener: Listener): () => void {
+  bannedListeners.add(listener);
+  return () => bannedListeners.delete(listener);
+}
 const unauthorizedListeners = new Set<Listener>();
 /** Called when any request answers 401: the session ended (signed out elsewhere, expired). */
 export function onUnauthorized(listener: Listener): () => void {
@@ -283,7 +316,10 @@ export async function request<T>(
   path: string,
   options: RequestOptions = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'x-device-id': currentDeviceId(),
+  };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') {
     const csrf = readCookie(CSRF_COOKIE);
@@ -314,6 +350,9 @@ export async function request<T>(
     const error = new ApiError(res.status, problem);
     if (res.status === 401 && !path.startsWith('/auth/')) {
       for (const l of unauthorizedListeners) l(error);
+    }
+    if (error.code === 'banned' && !path.startsWith('/auth/') && path !== '/me/verification') {
+      for (const l of bannedListeners) l(error);
     }
     throw error;
   }

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CSRF_COOKIE, caller, SESSION_COOKIE } from '../../platform/http.ts';
 import { Body, Pin } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
+import { deviceIdOf } from '../devices/index.ts';
 
 const PublicUser = Type.Object({
   id: Type.String(),
@@ -99,7 +100,11 @@ export const identityRoutes =
       },
       async (request, reply) => {
         const { device, ...body } = request.body;
+        // A device a permanent ban covers cannot open a new account.
+        const deviceId = deviceIdOf(request.headers);
+        if (deviceId) await s.devices.refuseBanned(deviceId);
         const result = await s.identity.register({ ...body, ...deviceOf(request, device) });
+        if (deviceId) await s.devices.record(result.user.id, deviceId);
         setSessionCookies(reply, request, result.token);
         return reply.code(201).send(result);
       },
@@ -118,7 +123,9 @@ export const identityRoutes =
       },
       async (request, reply) => {
         const { device, ...body } = request.body;
+        const deviceId = deviceIdOf(request.headers);
         const result = await s.identity.login({ ...body, ...deviceOf(request, device) });
+        if (deviceId) await s.devices.record(result.user.id, deviceId);
         setSessionCookies(reply, request, result.token);
         return result;
       },

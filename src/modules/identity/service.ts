@@ -352,6 +352,21 @@ export class IdentityService {
     return { ...session.user };
   }
 
+  /**
+   * Whether a token that no longer authenticates belonged to a user who is banned now: the
+   * ban ended the session, and the client is told why (403 banned) rather than to sign in.
+   * Asked only after `authenticate` failed.
+   */
+  async isBannedSession(token: string): Promise<boolean> {
+    if (token.length < 20 || token.length > 100) return false;
+    const { rowCount } = await this.db.query(
+      `SELECT 1 FROM sessions s JOIN bans b ON b.kind = 'user' AND b.subject = s.user_id::text
+        WHERE s.token_hash = $1 AND (b.expires_at IS NULL OR b.expires_at > $2) LIMIT 1`,
+      [sha256(token), this.clock.now()],
+    );
+    return rowCount !== null && rowCount > 0;
+  }
+
   private async loadSession(tokenHash: Buffer): Promise<CachedSession | undefined> {
     const now = this.clock.now();
     const { rows } = await this.db.query<{

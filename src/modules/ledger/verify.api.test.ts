@@ -63,6 +63,17 @@ describe('GET /api/v1/admin/ledger/verify', () => {
           expect.objectContaining({ kind: 'account_balance_mismatch', accountCode: code }),
         ]),
       );
+      // Each check is in the audit log, with what it found.
+      const audit = await app.inject({ method: 'GET', url: '/api/v1/admin/audit', headers: auth });
+      expect(
+        audit
+          .json()
+          .items.filter((e: { action: string }) => e.action === 'ledger.verify')
+          .map((e: { detail: unknown }) => e.detail),
+      ).toEqual([
+        { ok: false, problems: expect.any(Number) },
+        { ok: true, problems: 0 },
+      ]);
     } finally {
       await app.close();
       await services.ledger.stop();

@@ -258,10 +258,11 @@ export function findLinks(original: string): ContactSpan[] {
 /**
  * A stated income per day or month ("日赚三百", "一天两三百", "月入十万", "$500 per day"): the
  * other half of a job-scam advert. Chinese is read from `text` (numerals intact), English
- * from `plain` (letters unfolded).
+ * from `plain` (letters unfolded). 日结 and 周结 say when pay comes, not how much is earned
+ * ("超市促销员，日结一百五" is an ordinary job), and 日结 is a lure of its own.
  */
 const EARNINGS_ZH =
-  /(?:一天|每天|天天|日赚|日入|日结|日收入|月入|月赚|月收入|每月|一个月|周结)(?:轻松|稳|至少|最少|多达|能|可|就|赚|挣|收入|入|有|结){0,3}(?:[0-9]{2,}|[零一二两三四五六七八九十几]+[百千万])/;
+  /(?:一天|每天|天天|日赚|日入|日收入|月入|月赚|月收入|每月|一个月)(?:轻松|稳|至少|最少|多达|能|可|就|赚|挣|收入|入|有|结){0,3}(?:[0-9]{2,}|[零一二两三四五六七八九十几]+[百千万])/;
 const EARNINGS_EN = /[0-9]{2,}k?(?:perday|aday|daily|perweek|aweek|permonth|amonth|perhour|anhour)/;
 
 export function findEarningsClaim(norm: NormalizedText): { start: number; end: number } | null {
@@ -270,4 +271,75 @@ export function findEarningsClaim(norm: NormalizedText): { start: number; end: n
   const en = EARNINGS_EN.exec(norm.plain);
   if (en !== null) return { start: en.index, end: en.index + en[0].length };
   return null;
+}
+
+/** Ways of writing a dot so a link filter misses it: 点, 點, (dot), [dot], full stops. */
+const SPELLED_DOT = /\(dot\)|\[dot\]|\{dot\}|[点點。．｡]/giu;
+/** Everything that is not part of a link once the dots are restored: spaces, emoji, zero-width. */
+const NOT_IN_LINK = /[^\p{L}\p{N}./:-]/gu;
+
+/**
+ * Links spelled out to get past link detection — "w w w . a m 8 8 . c c", "www点zq8点top",
+ * "ｗ🔥ｗ🔥ｗ.x(dot)com" — found by dropping what was inserted and reading the text again. Only
+ * links that start with www or http count (a bare "a.b" rejoined from prose is not a link),
+ * and only those the plain reading did not see: the spelling is the tell, so each is a
+ * suspicious URL. Offsets are unknown after the rejoin (-1).
+ */
+export function findSpelledLinks(original: string, norm: NormalizedText): ContactSpan[] {
+  const found: ContactSpan[] = [];
+  // The skeleton has already dropped spaces and symbols, so "www" and "http" show there; only
+  // a window of the original after each is rejoined and read, keeping long texts linear.
+  for (const marker of ['www', 'http']) {
+    let windowEnd = -1;
+    for (let at = norm.plain.indexOf(marker); at >= 0; at = norm.plain.indexOf(marker, at + 1)) {
+      const from = norm.start[at]!;
+      if (from < windowEnd) continue;
+      windowEnd = Math.min(original.length, from + SPELLED_LINK_WINDOW);
+      if (spelledLinkAt(original.slice(from, windowEnd))) {
+        found.push({ kind: 'suspicious-url', start: -1, end: -1 });
+        return found; // one is enough: each kind of contact counts once
+      }
+    }
+  }
+  return found;
+}
+
+/** How much of the original, from the "w" of www, may hold a spelled-out link. */
+const SPELLED_LINK_WINDOW = 120;
+
+/** Whether `window` (starting at www or http) rejoins into a link it did not plainly hold. */
+function spelledLinkAt(window: string): boolean {
+  const folded = window.normalize('NFKC').toLowerCase();
+  const rejoined = folded.replace(SPELLED_DOT, '.').replace(NOT_IN_LINK, '');
+  const m = /^(?:https?:\/\/|www\.)[^\s<>"'，。！？、）)\]]+/u.exec(rejoined);
+  if (m === null) return false;
+  const host = asciiHost(m[0]);
+  if (host.split('.').filter(Boolean).length < (host.startsWith('www.') ? 3 : 2)) return false;
+  const plain = /^(?:https?:\/\/|www[.。])[^\s<>"'，。！？、）)\]]+/u.exec(folded);
+  return plain === null || asciiHost(plain[0]) !== host;
+}
+
+/** The host's leading ASCII part: once spaces are gone, the text after a link runs into it. */
+function asciiHost(url: string): string {
+  return /^[a-z0-9.-]*/.exec(hostOf(url))![0];
+}
+
+/**
+ * A price list of sexual services ("快餐三百 全套五百", "快餐 300 包夜 1000"): two or more of
+ * the euphemisms each followed by a price. One priced word is a lunch ("快餐二十块一份").
+ */
+const SERVICE_PRICE = /(快餐|全套|半套|包夜|过夜|包时|一次)(?:[0-9]{2,5}|[0-9]{1,2}[十百千])/g; // plain: 三百 reads 3百
+
+export function findServicePriceList(norm: NormalizedText): { start: number; end: number } | null {
+  if (!norm.text.includes('快餐') && !norm.text.includes('套') && !norm.text.includes('夜'))
+    return null;
+  const services = new Set<string>();
+  let start = -1;
+  let end = -1;
+  for (const m of norm.plain.matchAll(SERVICE_PRICE)) {
+    services.add(m[1]!);
+    if (start < 0) start = m.index;
+    end = m.index + m[0].length;
+  }
+  return services.size >= 2 ? { start, end } : null;
 }

@@ -19,6 +19,8 @@ import {
   findHandleAfter,
   findLinks,
   findPhoneNumbers,
+  findServicePriceList,
+  findSpelledLinks,
 } from './contact.ts';
 import { type NormalizedText, normalizeText } from './normalize.ts';
 import { forEachPinyinMatch } from './pinyin.ts';
@@ -104,6 +106,12 @@ const CONTACT_MULTIPLIER: Readonly<Record<ModerationContext, number>> = {
 
 const EARNINGS_CLAIM_WEIGHT = 2;
 
+/** Weight of a price list of sexual services (快餐三百 全套五百): held alone, rejected with a contact. */
+const SERVICE_PRICE_LIST_WEIGHT = 5;
+
+/** The weight at which a named category leads "ads" in the reasons given (see `categoriesToReport`). */
+const SPECIFIC_WEIGHT = 3;
+
 export const DEFAULT_TERMS_DIR = fileURLToPath(new URL('./terms/', import.meta.url));
 
 export function createModerator(options: ModeratorOptions = {}): Moderator {
@@ -141,21 +149,33 @@ interface Hit {
   end: number;
 }
 
-/** A category's share of the score: its strongest action term plus all its weighted terms. */
+/**
+ * A category's share of the score: its strongest action term plus all its weighted terms; its
+ * supporting lures join only when something else of the category is there.
+ */
 class CategoryScores {
   private readonly strongestAction = new Map<Category, number>();
   private readonly weights = new Map<Category, number>();
+  private readonly supportingWeights = new Map<Category, number>();
 
-  add(category: Category, weight: number, accumulates: boolean): void {
-    if (accumulates) this.weights.set(category, (this.weights.get(category) ?? 0) + weight);
-    else
+  add(category: Category, weight: number, accumulates: boolean, supporting = false): void {
+    if (supporting) {
+      this.supportingWeights.set(category, (this.supportingWeights.get(category) ?? 0) + weight);
+    } else if (accumulates) {
+      this.weights.set(category, (this.weights.get(category) ?? 0) + weight);
+    } else {
       this.strongestAction.set(category, Math.max(this.strongestAction.get(category) ?? 0, weight));
+    }
   }
 
   byCategory(): Map<Category, number> {
     const total = new Map<Category, number>();
     for (const [category, w] of this.strongestAction) total.set(category, w);
     for (const [category, w] of this.weights) total.set(category, (total.get(category) ?? 0) + w);
+    for (const [category, w] of this.supportingWeights) {
+      const own = total.get(category);
+      if (own !== undefined && own > 0) total.set(category, own + w);
+    }
     return total;
   }
 }
@@ -174,6 +194,11 @@ export function moderateWithRules(
 
   const seenTerms = new Set<number>();
   const contacts: ContactSpan[] = [];
+  /** Matches of supporting lures: dropped from the log below when their category did not count. */
+  const supportingMatches = new Set<DecisionMatch>();
+  // A lure inside a longer term (稳赚 in 稳赚不赔, 发票 in 代开发票, 垫付 in 先垫付) is the same
+  // words counted twice: the longer term speaks for them.
+  const insideLonger = longerTermTest(rules, hits);
   for (const hit of hits) {
     const term = rules.terms[hit.termIndex]!;
     if (term.channel === 'url') {
@@ -184,13 +209,16 @@ export function moderateWithRules(
       if (handle !== null) contacts.push(handle);
     }
     if (seenTerms.has(hit.termIndex) || term.weight === 0) continue;
+    if (term.accumulates && insideLonger?.(hit.start, hit.end)) continue;
     seenTerms.add(hit.termIndex);
-    scores.add(term.category, term.weight, term.accumulates);
-    matches.push({
+    scores.add(term.category, term.weight, term.accumulates, term.supporting);
+    const match: DecisionMatch = {
       category: term.category,
       termId: term.termId,
       ...originalSpan(norm, hit.start, hit.end),
-    });
+    };
+    matches.push(match);
+    if (term.supporting) supportingMatches.add(match);
   }
 
   const claim = findEarningsClaim(norm);
@@ -200,6 +228,16 @@ export function moderateWithRules(
       category: 'ads',
       termId: 'pattern:earnings-claim',
       ...originalSpan(norm, claim.start, claim.end),
+    });
+  }
+
+  const priceList = findServicePriceList(norm);
+  if (priceList !== null) {
+    scores.add('pornography', SERVICE_PRICE_LIST_WEIGHT, true);
+    matches.push({
+      category: 'pornography',
+      termId: 'pattern:service-price-list',
+      ...originalSpan(norm, priceList.start, priceList.end),
     });
   }
 
@@ -214,7 +252,7 @@ export function moderateWithRules(
       ...originalSpan(norm, contact.start, contact.end),
     });
   }
-  const links = firstOfEachKind(findLinks(text));
+  const links = firstOfEachKind([...findLinks(text), ...findSpelledLinks(text, norm)]);
   for (const link of links) {
     scores.add('ads', scoring.contactWeights[link.kind] * multiplier, true);
     matches.push({
@@ -225,6 +263,10 @@ export function moderateWithRules(
   }
 
   const byCategory = scores.byCategory();
+  const counted =
+    supportingMatches.size === 0
+      ? matches
+      : matches.filter((m) => !supportingMatches.has(m) || byCategory.has(m.category));
   let score = 0;
   for (const weight of byCategory.values()) score += weight;
   const { review, reject } = scoring.thresholds;
@@ -236,14 +278,16 @@ export function moderateWithRules(
       const { weight, excuses } = rules.mitigations[id]!;
       if ([...byCategory.keys()].every((category) => excuses.has(category))) mitigation += weight;
     }
-    score = Math.max(0, score - Math.min(mitigation, reject - review + 1));
+    // Two or more warning words (反诈中心提醒…诈骗) may also excuse the lures around the mention.
+    const cap = reject - review + (mitigation >= 5 ? 3 : 1);
+    score = Math.max(0, score - Math.min(mitigation, cap));
   }
   const action: ModerationAction =
     score >= reject ? 'reject' : score >= review ? 'review' : 'allow';
   return {
     action,
     categories: action === 'allow' ? [] : categoriesToReport(byCategory, review),
-    matches,
+    matches: counted,
     score,
   };
 }
@@ -274,14 +318,37 @@ function findTermHits(
       hits.push({ termIndex: patternId, start, end });
     }
   });
+  const isAllowed = allowed.length === 0 ? undefined : containmentTest(allowed);
   if (rules.pinyin !== null) {
-    forEachPinyinMatch(norm, rules.pinyin, (patternId, start, end) => {
-      hits.push({ termIndex: rules.pinyinTerm[patternId]!, start, end });
-    });
+    forEachPinyinMatch(
+      norm,
+      rules.pinyin,
+      (patternId, start, end) => {
+        hits.push({ termIndex: rules.pinyinTerm[patternId]!, start, end });
+      },
+      isAllowed,
+    );
   }
-  if (allowed.length === 0) return { hits, mitigationIds };
-  const isAllowed = containmentTest(allowed);
+  if (isAllowed === undefined) return { hits, mitigationIds };
   return { hits: hits.filter((hit) => !isAllowed(hit.start, hit.end)), mitigationIds };
+}
+
+/**
+ * Whether a span lies strictly inside a longer hit of a counted term, or null when there is
+ * at most one such hit. Equal spans do not count: the same words under two terms are two readings.
+ */
+function longerTermTest(
+  rules: CompiledRules,
+  hits: readonly Hit[],
+): ((start: number, end: number) => boolean) | null {
+  const spans: [number, number][] = [];
+  for (const hit of hits) {
+    if (rules.terms[hit.termIndex]!.weight > 0) spans.push([hit.start, hit.end]);
+  }
+  if (spans.length < 2) return null;
+  const inside = containmentTest(spans);
+  // Strictly inside: some span starts earlier and reaches as far, or starts as early and reaches further.
+  return (start, end) => inside(start - 1, end) || inside(start, end + 1);
 }
 
 /**
@@ -348,6 +415,10 @@ function firstOfEachKind(contacts: ContactSpan[]): ContactSpan[] {
  */
 function categoriesToReport(contribution: Map<Category, number>, review: number): Category[] {
   const ranked = [...contribution.entries()].filter(([, w]) => w > 0).sort((a, b) => b[1] - a[1]);
+  // Contacts and lures make "ads" the loudest part of most spam; when a named kind of spam
+  // (fraud, gambling, pornography) carries real weight too, it is what the text is about.
+  const named = ranked.findIndex(([category, w]) => category !== 'ads' && w >= SPECIFIC_WEIGHT);
+  if (ranked[0]?.[0] === 'ads' && named > 0) ranked.unshift(...ranked.splice(named, 1));
   return ranked
     .filter(([, weight], index) => index === 0 || weight >= review)
     .map(([category]) => category);

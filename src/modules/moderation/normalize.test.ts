@@ -126,6 +126,12 @@ describe('normalizeText', () => {
       '①',
       '🔥',
       '\u200b',
+      '贝',
+      '者',
+      '女',
+      '昌',
+      '代',
+      '⼥',
     );
     fc.assert(
       fc.property(fc.array(pieces, { maxLength: 20 }), (parts) => {
@@ -134,6 +140,25 @@ describe('normalizeText', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('folds split characters (贝者 → 赌), even with a separator between the halves', () => {
+    expect(text('贝者场')).toBe('赌场');
+    expect(text('贝 者场')).toBe('赌场');
+    expect(text('十尃彩 衤果聊 ネ果聊 纟勺炮 亻言')).toBe('博彩裸聊裸聊约炮信');
+    const norm = normalizeText('看贝者场');
+    // The folded unit spans both halves in the original.
+    expect([norm.start[1], norm.end[1]]).toEqual([1, 3]);
+  });
+
+  it('leaves pairs that are words alone (女票 is a girlfriend, 女子 women)', () => {
+    expect(text('我女票')).toBe('我女票');
+    expect(text('女子篮球')).toBe('女子篮球');
+  });
+
+  it('reads Kangxi radicals and variant characters as the characters they stand for', () => {
+    expect(text('⼥昌')).toBe('娼');
+    expect(text('彂票岀售')).toBe('发票出售');
   });
 
   it('normalises a term the same way as a text', () => {

@@ -196,6 +196,51 @@ function foldWithoutDecomposition(cp: number): string | undefined {
   return undefined;
 }
 
+/**
+ * Split characters (拆字): a character written as its two components side by side, the
+ * left (or top) one first — 贝者 for 赌, 女昌 for 娼, 亻言 for 信 — so a filter looking for the
+ * whole character misses it. Only pairs that are not themselves words are listed: 女票 is
+ * slang for a girlfriend and 女子 means women, so neither is folded.
+ */
+const COMPONENT_PAIRS: Readonly<Record<string, string>> = {
+  贝者: '赌',
+  十尃: '博',
+  采彡: '彩',
+  女昌: '娼',
+  女支: '妓',
+  衤果: '裸',
+  ネ果: '裸',
+  纟勺: '约',
+  火包: '炮',
+  钅戋: '钱',
+  钅艮: '银',
+  马扁: '骗',
+  贝兼: '赚',
+  代贝: '贷',
+  覀示: '票',
+  耳卯: '聊',
+  石马: '码',
+  亻言: '信',
+  扌喿: '操',
+  氵㸒: '淫',
+};
+
+/** Variant forms that opencc leaves alone but that read as the common character (彂 for 发). */
+const VARIANTS: Readonly<Record<string, string>> = { 彂: '发', 岀: '出', 氺: '水', 冋: '回' };
+
+/** `pairKey(left, right)` → the composed code unit; `RIGHT_PART[c]` is 1 when c ends some pair. */
+const pairKey = (left: number, right: number): number => left * 0x10000 + right;
+const COMPOSED = new Map<number, number>();
+const RIGHT_PART = new Uint8Array(0x10000);
+for (const [pair, whole] of Object.entries(COMPONENT_PAIRS)) {
+  const right = pair.charCodeAt(1);
+  COMPOSED.set(pairKey(pair.charCodeAt(0), right), whole.charCodeAt(0));
+  RIGHT_PART[right] = 1;
+}
+const VARIANT_OF = new Map<number, number>(
+  Object.entries(VARIANTS).map(([v, c]) => [v.charCodeAt(0), c.charCodeAt(0)]),
+);
+
 const isMark = /\p{M}/u;
 const isLetterOrNumber = /[\p{L}\p{N}]/u;
 
@@ -325,6 +370,18 @@ class Units {
     this.pendingBoundary = false;
   }
 
+  /**
+   * Folds the last unit and `code` (a split character's second component) into `whole`.
+   * Separators between the two halves (贝 者) are dropped with them: the halves alone mean nothing.
+   */
+  composeLast(whole: number, end: number): void {
+    const last = this.length - 1;
+    this.codes[last] = whole;
+    this.end[last] = end;
+    this.previousClass = CLASS_HAN;
+    this.pendingBoundary = false;
+  }
+
   private allocate(capacity: number, keep: boolean): void {
     const codes = new Uint16Array(capacity);
     const start = new Int32Array(capacity);
@@ -382,7 +439,7 @@ export function normalizeText(input: string): NormalizedText {
       single = ASCII_FOLD[cp]!;
       if (single === SILENT_ASCII) folded = SILENT;
     } else if (cp >= 0x4e00 && cp <= 0x9fff && cp !== 0x4e36 && cp !== 0x4e3f) {
-      single = cp;
+      single = VARIANT_OF.get(cp) ?? cp;
     } else {
       folded = foldCached(cp);
       if (folded !== SILENT && folded.length === 1) single = folded.charCodeAt(0);
@@ -395,6 +452,14 @@ export function normalizeText(input: string): NormalizedText {
       if (!previousIsLatin && !startsLatinWordAt(input, originalEnd)) single = -1;
     }
 
+    if (single >= 0 && single < 0x10000 && RIGHT_PART[single] === 1 && units.length > 0) {
+      const whole = COMPOSED.get(pairKey(units.codes[units.length - 1]!, single));
+      if (whole !== undefined) {
+        units.composeLast(whole, originalEnd);
+        i = originalEnd;
+        continue;
+      }
+    }
     if (single >= 0) {
       units.push(single, i, originalEnd);
     } else if (folded === SILENT) {

@@ -143,13 +143,48 @@ type OnSlot = (start: number, end: number, readings: ArrayLike<number>, spelled:
 
 const BREAK: ArrayLike<number> = [];
 
-function forEachSlot(norm: NormalizedText, onSlot: OnSlot): void {
+const RELEVANCE_UNKNOWN = 0;
+const RELEVANT = 1;
+const IRRELEVANT = 2;
+
+/** Per set of patterns: which syllables they use, and (filled lazily) which Han characters can say one. */
+const relevanceOf = new WeakMap<PinyinPatterns, { used: Uint8Array; hanUsed: Uint8Array }>();
+
+function relevance(patterns: PinyinPatterns): { used: Uint8Array; hanUsed: Uint8Array } {
+  let known = relevanceOf.get(patterns);
+  if (known === undefined) {
+    const used = new Uint8Array(SYLLABLES.length);
+    for (const sequence of patterns.syllables) for (const id of sequence) used[id] = 1;
+    known = { used, hanUsed: new Uint8Array(0x10000) };
+    relevanceOf.set(patterns, known);
+  }
+  return known;
+}
+
+function forEachSlot(
+  norm: NormalizedText,
+  hanUsed: Uint8Array,
+  used: Uint8Array,
+  onSlot: OnSlot,
+): void {
   const { text, plain, boundary } = norm;
   const n = text.length;
   let i = 0;
   while (i < n) {
     const code = text.charCodeAt(i);
     if (isHanUnit(code)) {
+      // Most characters have no reading that any pattern uses: they only break a match, and
+      // knowing so (once per character) spares the reading lookup and the automaton steps.
+      let relevance = hanUsed[code]!;
+      if (relevance === RELEVANCE_UNKNOWN) {
+        relevance = readingsOf(code).some((id) => used[id] === 1) ? RELEVANT : IRRELEVANT;
+        hanUsed[code] = relevance;
+      }
+      if (relevance === IRRELEVANT) {
+        onSlot(-1, -1, BREAK, false);
+        i++;
+        continue;
+      }
       const readings = readingsOf(code);
       if (readings.length > 0) onSlot(i, i + 1, readings, false);
       else onSlot(-1, -1, BREAK, false);
@@ -249,6 +284,8 @@ export function forEachPinyinMatch(
   norm: NormalizedText,
   patterns: PinyinPatterns,
   onMatch: (patternId: number, start: number, end: number) => void,
+  /** Spans the caller would drop anyway (inside an allow-listed 菠菜): not worth confirming. */
+  skip?: (start: number, end: number) => boolean,
 ): void {
   const { automaton } = patterns;
   slots.reset(Math.max(1, patterns.longest));
@@ -256,7 +293,8 @@ export function forEachPinyinMatch(
   live[0] = 0;
   candidates.length = 0;
 
-  forEachSlot(norm, (start, end, readings, spelled) => {
+  const { used, hanUsed } = relevance(patterns);
+  forEachSlot(norm, hanUsed, used, (start, end, readings, spelled) => {
     if (start < 0) {
       liveCount = 1;
       live[0] = 0;
@@ -288,6 +326,7 @@ export function forEachPinyinMatch(
         end - matchStart === length
       )
         continue;
+      if (skip?.(matchStart, end)) continue;
       if (confirmReading(norm.text, slots, length, patterns.syllables[patternId]!)) {
         onMatch(patternId, matchStart, end);
       }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { timePage } from '../../platform/cursor.ts';
 import { AppError } from '../../platform/errors.ts';
+import { caller } from '../../platform/http.ts';
 import { ListQuery } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
 
@@ -29,15 +30,21 @@ export const moderationRoutes =
           summary: 'Re-read the term lists (bundled and <dataDir>/moderation)',
         },
       },
-      async () => {
+      async (request) => {
+        let error: string | undefined;
         try {
           s.moderation.reload();
         } catch (err) {
-          throw new AppError(
-            'validation_error',
-            `term files not reloaded: ${(err as Error).message}`,
-          );
+          error = (err as Error).message;
         }
+        // Audited whether or not the files were good: an operator changed what the filter reads.
+        await s.audit.record(s.db, {
+          actorId: caller(request).id,
+          action: 'moderation.reload',
+          target: { type: 'moderation_terms', id: 'all' },
+          detail: error ? { reloaded: false, error } : { reloaded: true },
+        });
+        if (error) throw new AppError('validation_error', `term files not reloaded: ${error}`);
         return { reloaded: true };
       },
     );

@@ -34,6 +34,12 @@ export interface TermEntry {
   wholeWord?: boolean;
   /** Marks a contact keyword (微信, vx, 扣扣, tg): the id or number after it is a contact signal. */
   channel?: ContactChannel;
+  /**
+   * A lure that counts only beside another hit of its category that is not supporting: 同城
+   * and 上门 are words of a massage-parlour advert and of a locksmith's, 发票 and 银行卡 of a
+   * scam and of an expense claim. Alone, or with a phone number, they weigh nothing.
+   */
+  supporting?: boolean;
   /** A moderator's remark; ignored. */
   note?: string;
 }
@@ -91,6 +97,8 @@ export interface CompiledTerm {
   accumulates: boolean;
   wholeWord: boolean;
   channel: ContactChannel | undefined;
+  /** See `TermEntry.supporting`. */
+  supporting: boolean;
 }
 
 export interface CompiledRules {
@@ -149,6 +157,7 @@ const ENTRY_KEYS = new Set([
   'pinyin',
   'wholeWord',
   'channel',
+  'supporting',
   'note',
 ]);
 const FILE_KEYS = new Set(['category', 'defaults', 'terms', 'allow', 'mitigate', 'note']);
@@ -193,7 +202,7 @@ export function parseTermFile(value: unknown, source: string): TermFile {
     if (entry.weight !== undefined && (typeof entry.weight !== 'number' || !(entry.weight >= 0))) {
       fail(`${where}: weight must be a non-negative number`);
     }
-    for (const flag of ['pinyin', 'wholeWord'] as const) {
+    for (const flag of ['pinyin', 'wholeWord', 'supporting'] as const) {
       if (entry[flag] !== undefined && typeof entry[flag] !== 'boolean')
         fail(`${where}: ${flag} must be true or false`);
     }
@@ -309,6 +318,7 @@ export function compileRules(
         accumulates: action === undefined,
         wholeWord: entry.wholeWord ?? isAllLatin(normalized),
         channel: entry.channel,
+        supporting: entry.supporting === true && action === undefined,
         normalized,
         pinyin: pinyinEligible,
       });
@@ -344,14 +354,17 @@ export function compileRules(
         };
 
   return {
-    terms: terms.map(({ termId, category, weight, accumulates, wholeWord, channel }) => ({
-      termId,
-      category,
-      weight,
-      accumulates,
-      wholeWord,
-      channel,
-    })),
+    terms: terms.map(
+      ({ termId, category, weight, accumulates, wholeWord, channel, supporting }) => ({
+        termId,
+        category,
+        weight,
+        accumulates,
+        wholeWord,
+        channel,
+        supporting,
+      }),
+    ),
     literal,
     allowCount: allow.size,
     mitigations: [...mitigation.values()],

@@ -190,11 +190,26 @@ describe('friendship changes', () => {
     expect(await notes(b)).toEqual(['from c']);
     expect(await ids(a)).toContain(fromB.id);
 
+    // Posts reach a new friend's inbox up to the cap; payments are pulled, all of them, in
+    // order across pages, with no entries written for them.
     const many = await user();
+    await t.services.db.query(
+      `INSERT INTO posts (id, author_id, text, visibility, moderation_status, created_at)
+       SELECT gen_random_uuid(), $1, 'p' || i, 'friends', 'visible', now() FROM generate_series(1, 55) i`,
+      [many.id],
+    );
     for (let i = 0; i < 55; i++) await pay(many, c, `n${i}`);
     const newFriend = await user();
     await befriend(newFriend, many);
     expect(await entriesOf(newFriend)).toBe(50);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await feedOf(newFriend, `?limit=20${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.items.filter((i) => i.kind === 'payment').map((i) => i.note as string));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(Array.from({ length: 55 }, (_, i) => `n${54 - i}`));
   });
 
   it('unfriending removes each one’s items from the other, but not what a common friend shares', async () => {

@@ -4,7 +4,6 @@ import { type Page, pageOf } from '../../platform/cursor.ts';
 import { invalid } from '../../platform/errors.ts';
 import { isUuid } from '../../platform/ids.ts';
 import { encodeCursor } from '../../platform/schemas.ts';
-import type { SocialGraph } from './graph.ts';
 import type { MediaService } from './media.ts';
 import {
   type PostRow,
@@ -17,17 +16,24 @@ import type { Visibility } from './privacy.ts';
 import { paymentVisibleSql, postVisibleSql } from './visibility.ts';
 
 /*
- * Why fan-out on write (an inbox per reader) rather than reading friends' outboxes:
- * a feed page read with fan-out is one index range on (owner_id, seq) whatever the reader's
- * friend count, while fan-in would merge the outboxes of up to thousands of friends on every
- * scroll. Reads outnumber writes by far in a feed, and the write side is bounded: friend lists
- * are capped (FriendOptions.maxFriends, 5,000 by default, as WeChat long did), so a post costs at
- * most one INSERT ... SELECT of a few thousand narrow rows. There are no celebrities with
- * millions of followers in a friends-only graph, which is the case that forces a hybrid.
+ * Posts are fanned out on write (an inbox per reader); payments are pulled on read.
  *
- * Entries are a cache of "who may see this", never the authority: the read query checks each
- * entry again against friendships, blocks, visibility and moderation (visibility.ts). A stale
- * entry (say a fan-out that raced an unfriend) is therefore invisible, never a leak.
+ * Posts: a feed page read with fan-out is one index range on (owner_id, seq) whatever the
+ * reader's friend count, and posts are rare next to reads. Friend lists are capped
+ * (FriendOptions.maxFriends, 5,000 by default, as WeChat long did), so a post costs at most one
+ * INSERT ... SELECT of a few thousand narrow rows.
+ *
+ * Payments are the wallet's hot path and outnumber posts by far: fanning each out to both
+ * parties' friends wrote ~68 inbox rows per payment in bench:api and was more than half of
+ * PostgreSQL's CPU per transfer (docs/benchmarks.md). So a payment is one `feed_payments` row,
+ * and a page pulls the newest payments of the reader and of each friend through the
+ * (from_user_id, seq) and (to_user_id, seq) indexes, a bounded probe per friend. Who may see
+ * a payment is then decided only at read time, so unfriending or blocking needs no clean-up
+ * and a new friend sees the other's shared payments at once.
+ *
+ * Inbox entries are a cache of "who may see this", never the authority: the read query checks
+ * each post again against friendships, blocks, visibility and moderation (visibility.ts). A
+ * stale entry (say a fan-out that raced an unfriend) is therefore invisible, never a leak.
  */
 
 export interface PaymentRecord {
@@ -74,61 +80,79 @@ type FeedRow = PostRow & {
 };
 
 /*
- * One feed page: the reader's entries newest first, each joined to its item only if the reader
- * may see it (entries they may not, or no longer, see are skipped). The item lookups are
- * LATERAL with LIMIT 1, which keeps them per-entry index probes: the planner cannot turn them
- * into hash joins over all posts, so a page costs the same however big the tables grow. The
- * first page and the following ones are separate prepared statements, each with a plan whose
- * index bound is known (planning took as long as running).
+ * The posts of one feed page: the reader's inbox entries newest first, each joined to its
+ * post only if the reader may see it. The lookup is LATERAL with LIMIT 1, which keeps it a
+ * per-entry index probe. The first page and the following ones are separate prepared
+ * statements, each with a plan whose index bound is known.
  */
-const feedPageSql = (afterCursor: boolean) => `
-  SELECT e.seq AS entry_seq, e.kind, p.*, fp.*
+const postPageSql = (afterCursor: boolean) => `
+  SELECT e.seq AS entry_seq, 'post' AS kind, p.*
     FROM feed_entries e
-    LEFT JOIN LATERAL (
+    JOIN LATERAL (
       SELECT ${postColumnsSql('$1')} FROM posts p JOIN users pa ON pa.id = p.author_id
-       WHERE e.kind = 'post' AND p.id = e.item_id AND ${postVisibleSql('p', '$1', { feed: true })}
+       WHERE p.id = e.item_id AND ${postVisibleSql('p', '$1', { feed: true })}
        LIMIT 1) p ON true
-    LEFT JOIN LATERAL (
-      SELECT fp.transfer_id, fp.from_user_id, fu.nickname AS from_nickname,
-             fp.to_user_id, tu.nickname AS to_nickname, fp.note,
-             fp.visibility AS payment_visibility, fp.created_at AS payment_created_at
-        FROM feed_payments fp
-        JOIN users fu ON fu.id = fp.from_user_id
-        JOIN users tu ON tu.id = fp.to_user_id
-       WHERE e.kind = 'payment' AND fp.transfer_id = e.item_id AND ${paymentVisibleSql('fp', '$1')}
-       LIMIT 1) fp ON true
-   WHERE e.owner_id = $1 ${afterCursor ? 'AND e.seq < $3' : ''}
-     AND (p.id IS NOT NULL OR fp.transfer_id IS NOT NULL)
+   WHERE e.owner_id = $1 AND e.kind = 'post' ${afterCursor ? 'AND e.seq < $3' : ''}
    ORDER BY e.seq DESC LIMIT $2`;
-const FIRST_PAGE = { name: 'social.feed.first-page', text: feedPageSql(false) };
-const NEXT_PAGE = { name: 'social.feed.next-page', text: feedPageSql(true) };
 
-/**
- * Items of user $2 in which user $1 has no part: $2's posts and $2's payments with others.
- * Found through the item tables' indexes, so removing them costs what $2 published, not the
- * size of $1's inbox. With `stillSeen`, payments that $1 still sees through a remaining friend
- * of either party are kept.
+/*
+ * The payments of one feed page, pulled: for the reader and each friend, the newest payments
+ * they made and received (two index ranges each, at most a page apiece), of which the reader
+ * may see: all of their own; of a friend's, those not private whose other party the reader has
+ * not blocked nor been blocked by (a block ends a friendship, so friends are not blocked). The
+ * rules are those of paymentVisibleSql, applied inside each probe so that a page is not cut
+ * short by rows it would drop, and then paymentVisibleSql itself on the page, the authority.
  */
-const itemsOfOtherSql = (stillSeen: boolean) => `
-  SELECT p.seq FROM posts p WHERE p.author_id = $2
-  UNION ALL
-  SELECT fp.seq FROM feed_payments fp
-   WHERE (fp.from_user_id = $2 OR fp.to_user_id = $2) AND fp.from_user_id <> $1 AND fp.to_user_id <> $1
-     ${stillSeen ? 'AND NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = $1 AND f.friend_id IN (fp.from_user_id, fp.to_user_id))' : ''}`;
+const paymentPageSql = (afterCursor: boolean) => {
+  const probe = (party: string, other: string) => `
+    (SELECT fp.seq, fp.transfer_id FROM feed_payments fp
+      WHERE fp.${party} = s.uid ${afterCursor ? 'AND fp.seq < $3' : ''}
+        AND (s.uid = $1 OR (fp.visibility <> 'private' AND fp.${other} <> ALL (bl.ids)))
+      ORDER BY fp.seq DESC LIMIT $2)`;
+  return `
+  WITH sources AS (
+    SELECT $1::uuid AS uid UNION ALL SELECT f.friend_id FROM friendships f WHERE f.user_id = $1
+  ), bl AS (
+    SELECT coalesce(array_agg(CASE WHEN b.blocker_id = $1 THEN b.blocked_id ELSE b.blocker_id END),
+                    '{}') AS ids
+      FROM blocks b WHERE b.blocker_id = $1 OR b.blocked_id = $1
+  ), page AS (
+    SELECT DISTINCT c.seq, c.transfer_id
+      FROM sources s CROSS JOIN bl CROSS JOIN LATERAL (
+        ${probe('from_user_id', 'to_user_id')} UNION ALL ${probe('to_user_id', 'from_user_id')}) c
+     ORDER BY c.seq DESC LIMIT $2
+  )
+  SELECT page.seq AS entry_seq, 'payment' AS kind, fp.transfer_id, fp.from_user_id,
+         fu.nickname AS from_nickname, fp.to_user_id, tu.nickname AS to_nickname, fp.note,
+         fp.visibility AS payment_visibility, fp.created_at AS payment_created_at
+    FROM page
+    JOIN feed_payments fp ON fp.transfer_id = page.transfer_id
+    JOIN users fu ON fu.id = fp.from_user_id
+    JOIN users tu ON tu.id = fp.to_user_id
+   WHERE ${paymentVisibleSql('fp', '$1')}
+   ORDER BY page.seq DESC`;
+};
+const POSTS_FIRST = { name: 'social.feed.posts-first', text: postPageSql(false) };
+const POSTS_NEXT = { name: 'social.feed.posts-next', text: postPageSql(true) };
+const PAYMENTS_FIRST = { name: 'social.feed.payments-first', text: paymentPageSql(false) };
+const PAYMENTS_NEXT = { name: 'social.feed.payments-next', text: paymentPageSql(true) };
+
+/** Posts of user $2, found through the posts index, so removing them costs what $2 published. */
+const postsOfOtherSql = 'SELECT p.seq FROM posts p WHERE p.author_id = $2';
 
 export class FeedService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly graph: SocialGraph,
     private readonly media: MediaService,
     private readonly options: FeedOptions = DEFAULT_FEED_OPTIONS,
   ) {}
 
   /**
-   * Puts a committed transfer into the feeds of its two parties and, unless it is private, of
-   * their friends. The wallet calls this after the transfer commits; calling it again for the
-   * same transfer does nothing. Amounts are not taken: the feed never shows them.
+   * Puts a committed transfer into the feed (its parties and their friends see it, by the
+   * rules of paymentVisibleSql, when they read). The wallet calls this after the transfer
+   * commits; calling it again for the same transfer does nothing. Amounts are not taken: the
+   * feed never shows them.
    */
   recordPayment(payment: PaymentRecord): Promise<{ recorded: boolean }> {
     return inTransaction(this.db, (tx) => this.recordPaymentIn(tx, payment));
@@ -141,44 +165,22 @@ export class FeedService {
 
   /**
    * Many payments at once, inside the caller's transaction: how the outbox delivers them (in
-   * the transaction that deletes their messages, so each is fanned out exactly once). Two
-   * statements however many: the friend lists held shared, then the payments and their inbox
-   * rows (none for a payment recorded before). Returns how many were new.
+   * the transaction that deletes their messages, so each is recorded exactly once). One row
+   * per payment, one statement however many. Returns how many were new.
    */
-  async recordPaymentsIn(tx: Tx, payments: readonly PaymentRecord[]): Promise<number> {
+  async recordPaymentsIn(tx: Queryable, payments: readonly PaymentRecord[]): Promise<number> {
     if (payments.length === 0) return 0;
     for (const { transferId, fromUserId, toUserId } of payments) {
       if (![transferId, fromUserId, toUserId].every(isUuid) || fromUserId === toUserId) {
         throw invalid('a feed payment needs a transfer id and two different users');
       }
     }
-    await this.graph.lockFriendLists(
-      tx,
-      payments.flatMap((p) => [p.fromUserId, p.toUserId]),
-      'fan-out',
-    );
-    // Friends of the payer cannot have blocked the payer (a block ends the friendship), but
-    // they may have blocked the payee, and the reverse: those readers are left out.
     const { rows } = await tx.query<{ n: number }>(
-      `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
-           WITH ORDINALITY AS i(transfer_id, from_id, to_id, note, visibility, created_at, ord)
-       ), p AS (
+      `WITH p AS (
          INSERT INTO feed_payments (transfer_id, from_user_id, to_user_id, note, visibility, created_at)
-         SELECT transfer_id, from_id, to_id, note, visibility, created_at FROM input ORDER BY ord
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
          ON CONFLICT (transfer_id) DO NOTHING
-         RETURNING seq, transfer_id, from_user_id, to_user_id, visibility
-       ), fanned AS (
-         INSERT INTO feed_entries (owner_id, seq, kind, item_id)
-         SELECT o.owner_id, p.seq, 'payment', p.transfer_id FROM p CROSS JOIN LATERAL (
-           SELECT p.from_user_id AS owner_id UNION SELECT p.to_user_id
-           UNION SELECT f.friend_id FROM friendships f
-                  WHERE f.user_id IN (p.from_user_id, p.to_user_id) AND p.visibility <> 'private'
-         ) o
-         WHERE o.owner_id IN (p.from_user_id, p.to_user_id) OR NOT EXISTS (
-           SELECT 1 FROM blocks b
-            WHERE (b.blocker_id = o.owner_id AND b.blocked_id IN (p.from_user_id, p.to_user_id))
-               OR (b.blocked_id = o.owner_id AND b.blocker_id IN (p.from_user_id, p.to_user_id)))
+         RETURNING 1
        )
        SELECT count(*)::int AS n FROM p`,
       [
@@ -221,7 +223,10 @@ export class FeedService {
     );
   }
 
-  /** New friends see each other's recent shared items (and the new friend's payments). */
+  /**
+   * New friends see each other's recent shared posts in their inboxes. (Payments need nothing:
+   * they are pulled at read time, so each sees the other's shared payments at once.)
+   */
   async backfillNewFriends(tx: Queryable, a: string, b: string): Promise<void> {
     const since = new Date(this.clock.now().getTime() - this.options.backfillDays * 86_400_000);
     for (const [owner, friend] of [
@@ -230,26 +235,10 @@ export class FeedService {
     ] as const) {
       await tx.query(
         `INSERT INTO feed_entries (owner_id, seq, kind, item_id)
-         SELECT $1, i.seq, i.kind, i.item_id FROM (
-           (SELECT p.seq, 'post' AS kind, p.id AS item_id, p.author_id AS actor_id, NULL::uuid AS counterparty_id
-              FROM posts p
-             WHERE p.author_id = $2 AND p.visibility <> 'private' AND p.moderation_status = 'visible'
-               AND p.created_at >= $3
-             ORDER BY p.seq DESC LIMIT $4)
-           UNION ALL
-           (SELECT fp.seq, 'payment', fp.transfer_id, fp.from_user_id, fp.to_user_id FROM feed_payments fp
-             WHERE fp.from_user_id = $2 AND fp.visibility <> 'private' AND fp.created_at >= $3
-             ORDER BY fp.seq DESC LIMIT $4)
-           UNION ALL
-           (SELECT fp.seq, 'payment', fp.transfer_id, fp.from_user_id, fp.to_user_id FROM feed_payments fp
-             WHERE fp.to_user_id = $2 AND fp.visibility <> 'private' AND fp.created_at >= $3
-             ORDER BY fp.seq DESC LIMIT $4)
-         ) i
-         WHERE NOT EXISTS (
-           SELECT 1 FROM blocks b
-            WHERE (b.blocker_id = $1 AND b.blocked_id IN (i.actor_id, i.counterparty_id))
-               OR (b.blocked_id = $1 AND b.blocker_id IN (i.actor_id, i.counterparty_id)))
-         ORDER BY i.seq DESC LIMIT $4
+         SELECT $1, p.seq, 'post', p.id FROM posts p
+          WHERE p.author_id = $2 AND p.visibility <> 'private' AND p.moderation_status = 'visible'
+            AND p.created_at >= $3
+          ORDER BY p.seq DESC LIMIT $4
          ON CONFLICT DO NOTHING`,
         [owner, friend, since, this.options.backfillLimit],
       );
@@ -257,8 +246,8 @@ export class FeedService {
   }
 
   /**
-   * After an unfriending (the friendship rows already deleted): each loses the other's items,
-   * except their own and payments they still see through a remaining friend of either party.
+   * After an unfriending or a block (the friendship rows already deleted): each loses the
+   * other's posts from their inbox. Payments need nothing: who sees them is decided at read.
    */
   async removeExFriendItems(tx: Queryable, a: string, b: string): Promise<void> {
     for (const [owner, other] of [
@@ -266,37 +255,39 @@ export class FeedService {
       [b, a],
     ] as const) {
       await tx.query(
-        `DELETE FROM feed_entries e USING (${itemsOfOtherSql(true)}) i
+        `DELETE FROM feed_entries e USING (${postsOfOtherSql}) i
           WHERE e.owner_id = $1 AND e.seq = i.seq`,
         [owner, other],
       );
     }
   }
 
-  /** After a block: each loses every item of the other, whoever else it involves. */
-  async removeBlockedItems(tx: Queryable, a: string, b: string): Promise<void> {
-    for (const [owner, other] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      await tx.query(
-        `DELETE FROM feed_entries e USING (${itemsOfOtherSql(false)}) i
-          WHERE e.owner_id = $1 AND e.seq = i.seq`,
-        [owner, other],
-      );
-    }
+  /** After a block: as after an unfriending (read-time rules hide shared payments). */
+  removeBlockedItems(tx: Queryable, a: string, b: string): Promise<void> {
+    return this.removeExFriendItems(tx, a, b);
   }
 
-  /** The viewer's feed, newest first: friends' shared posts and payments, and their own. */
+  /**
+   * The viewer's feed, newest first: friends' shared posts and payments, and their own. The
+   * posts and the payments of a page are read apart (an inbox range and a pull) and merged by
+   * their common sequence number, which is also the cursor.
+   */
   async feed(
     viewerId: string,
     page: { limit: number; beforeSeq?: number },
   ): Promise<Page<FeedItem>> {
-    const { rows } = await this.db.query<FeedRow>(
+    const values =
       page.beforeSeq === undefined
-        ? { ...FIRST_PAGE, values: [viewerId, page.limit + 1] }
-        : { ...NEXT_PAGE, values: [viewerId, page.limit + 1, page.beforeSeq] },
-    );
+        ? [viewerId, page.limit + 1]
+        : [viewerId, page.limit + 1, page.beforeSeq];
+    const first = page.beforeSeq === undefined;
+    const [posts, payments] = await Promise.all([
+      this.db.query<FeedRow>({ ...(first ? POSTS_FIRST : POSTS_NEXT), values }),
+      this.db.query<FeedRow>({ ...(first ? PAYMENTS_FIRST : PAYMENTS_NEXT), values }),
+    ]);
+    const rows = [...posts.rows, ...payments.rows]
+      .sort((x, y) => (BigInt(y.entry_seq) > BigInt(x.entry_seq) ? 1 : -1))
+      .slice(0, page.limit + 1);
     const postIds = rows.slice(0, page.limit).flatMap((r) => (r.kind === 'post' ? [r.id] : []));
     const media = await this.media.forPosts(postIds);
     return pageOf(

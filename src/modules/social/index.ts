@@ -43,6 +43,8 @@ export function createSocialServices(
     dataDir: string;
     /** Invalidation for the privacy cache; without it privacy is read every time. */
     cacheBus?: CacheBus;
+    /** Held posts and comments into the review queue (the safety desk, wired in services.ts). */
+    holdForReview?: ConstructorParameters<typeof PostService>[7];
   },
 ): SocialServices {
   const privacy = new PrivacyService(db, clock, deps.cacheBus);
@@ -54,7 +56,7 @@ export function createSocialServices(
     DEFAULT_MEDIA_LIMITS,
     ffmpeg ? new VideoTranscoder(ffmpeg) : null,
   );
-  const feed = new FeedService(db, clock, deps.graph, media, DEFAULT_FEED_OPTIONS);
+  const feed = new FeedService(db, clock, media, DEFAULT_FEED_OPTIONS);
   const posts = new PostService(
     db,
     clock,
@@ -63,6 +65,7 @@ export function createSocialServices(
     media,
     deps.notifications,
     deps.moderate,
+    deps.holdForReview,
   );
   const friends = new FriendService(
     db,

@@ -55,6 +55,7 @@ interface MediaRow {
   height: number | null;
   bytes: string;
   post_id: string | null;
+  circle_post_id?: string | null;
 }
 
 const COLUMNS =
@@ -273,12 +274,18 @@ export class MediaService {
     variant: 'original' | 'thumbnail',
   ): Promise<{ absolutePath: string; contentType: string; bytes: number }> {
     const { rows } = await this.db.query<MediaRow>(
-      `SELECT ${COLUMNS} FROM media m LEFT JOIN posts p ON p.id = m.post_id
-        WHERE m.id::text = $2 AND (m.owner_id = $1 OR (p.id IS NOT NULL AND ${postVisibleSql('p', '$1')}))`,
+      `SELECT ${COLUMNS}, m.circle_post_id FROM media m LEFT JOIN posts p ON p.id = m.post_id
+        WHERE m.id::text = $2 AND (m.owner_id = $1 OR (p.id IS NOT NULL AND ${postVisibleSql('p', '$1')})
+              OR m.circle_post_id IS NOT NULL)`,
       [viewerId, id],
     );
     const row = rows[0];
     if (!row) throw notFound('media');
+    // A circle post's photo: the circle decides (its view rules, membership, take-downs).
+    if (row.circle_post_id && row.owner_id !== viewerId) {
+      const may = await this.circleMediaAccess?.(viewerId, row.circle_post_id);
+      if (!may) throw notFound('media');
+    }
     const relative = variant === 'original' ? row.path : row.thumbnail_path;
     if (!relative) throw notFound('thumbnail');
     const absolutePath = path.join(this.root, relative);
@@ -295,7 +302,25 @@ export class MediaService {
    * Gives unused uploads of `ownerId` to a post, in the given order. All or nothing: an id that
    * is someone else's, unknown, or already in a post fails the whole post.
    */
+  /** Who may see a circle post's media (set by the circles module through the composition root). */
+  circleMediaAccess?: (viewerId: string, circlePostId: string) => Promise<boolean>;
+
   async attachToPost(tx: Queryable, ownerId: string, postId: string, ids: string[]) {
+    await this.attach(tx, 'post_id', ownerId, postId, ids);
+  }
+
+  /** As `attachToPost`, for a circle's post: the same uploads, the same rules. */
+  async attachToCirclePost(tx: Queryable, ownerId: string, circlePostId: string, ids: string[]) {
+    await this.attach(tx, 'circle_post_id', ownerId, circlePostId, ids);
+  }
+
+  private async attach(
+    tx: Queryable,
+    column: 'post_id' | 'circle_post_id',
+    ownerId: string,
+    postId: string,
+    ids: string[],
+  ) {
     if (ids.length === 0) return;
     if (new Set(ids).size !== ids.length) {
       throw invalid('mediaIds must not repeat an id', { field: 'mediaIds' });
@@ -306,8 +331,8 @@ export class MediaService {
       });
     }
     const { rowCount } = await tx.query(
-      `UPDATE media SET post_id = $3, position = array_position($1::uuid[], id) - 1
-        WHERE id = ANY($1::uuid[]) AND owner_id = $2 AND post_id IS NULL`,
+      `UPDATE media SET ${column} = $3, position = array_position($1::uuid[], id) - 1
+        WHERE id = ANY($1::uuid[]) AND owner_id = $2 AND post_id IS NULL AND circle_post_id IS NULL`,
       [ids, ownerId, postId],
     );
     if (rowCount !== ids.length) {
@@ -328,7 +353,7 @@ export class MediaService {
     const rows = await inTransaction(this.db, async (tx) => {
       const deleted = await tx.query<{ path: string; thumbnail_path: string | null }>(
         `DELETE FROM media WHERE id IN (
-           SELECT id FROM media WHERE post_id IS NULL AND created_at < $1
+           SELECT id FROM media WHERE post_id IS NULL AND circle_post_id IS NULL AND created_at < $1
             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
          RETURNING path, thumbnail_path`,
         [cutoff, batch],
@@ -348,6 +373,23 @@ export class MediaService {
       [postId],
     );
     return rows.flatMap((r) => (r.thumbnail_path ? [r.path, r.thumbnail_path] : [r.path]));
+  }
+
+  /** Media of circle posts, by post, in order. */
+  async forCirclePosts(postIds: string[]): Promise<Map<string, MediaView[]>> {
+    const byPost = new Map<string, MediaView[]>();
+    if (postIds.length === 0) return byPost;
+    const { rows } = await this.db.query<MediaRow & { circle_post_id: string }>(
+      `SELECT ${COLUMNS}, m.circle_post_id FROM media m WHERE m.circle_post_id = ANY($1::uuid[])
+        ORDER BY m.circle_post_id, m.position`,
+      [postIds],
+    );
+    for (const r of rows) {
+      const list = byPost.get(r.circle_post_id) ?? [];
+      list.push(toView(r));
+      byPost.set(r.circle_post_id, list);
+    }
+    return byPost;
   }
 
   async forPosts(postIds: string[], q: Queryable = this.db): Promise<Map<string, MediaView[]>> {

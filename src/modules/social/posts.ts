@@ -1,7 +1,7 @@
 import { type Db, inTransaction, type Queryable } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { type Page, pageOf, requireUuid } from '../../platform/cursor.ts';
-import { forbidden, invalid, notFound } from '../../platform/errors.ts';
+import { AppError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { encodeCursor } from '../../platform/schemas.ts';
 import type { NotificationService } from '../notifications/index.ts';
@@ -66,6 +66,12 @@ export class PostService {
     private readonly media: MediaService,
     private readonly notifications: NotificationService,
     private readonly moderate: Moderate,
+    /** Held text joins the operators' review queue, in the content's own transaction. */
+    private readonly holdForReview?: (
+      q: Queryable,
+      target: { type: 'post' | 'comment'; id: string },
+      authorId: string,
+    ) => Promise<void>,
   ) {}
 
   async create(
@@ -97,6 +103,7 @@ export class PostService {
         ],
       );
       await this.media.attachToPost(tx, authorId, id, mediaIds);
+      if (held) await this.holdForReview?.(tx, { type: 'post', id }, authorId);
       // A held post waits for a moderator in its author's feed only.
       await this.feed.fanOutPost(tx, {
         id,
@@ -115,7 +122,14 @@ export class PostService {
         WHERE p.id = $2 AND ${postVisibleSql('p', '$1')}`,
       [viewerId, postId],
     );
-    if (!rows[0]) throw notFound('post');
+    if (!rows[0]) {
+      const gone = await q.query(
+        `SELECT 1 FROM posts WHERE id = $1 AND moderation_status = 'removed'`,
+        [postId],
+      );
+      if (gone.rowCount) throw new AppError('gone', 'this post was taken down');
+      throw notFound('post');
+    }
     return rows[0];
   }
 
@@ -201,6 +215,7 @@ export class PostService {
           this.clock.now(),
         ],
       );
+      if (held) await this.holdForReview?.(tx, { type: 'comment', id }, viewerId);
       // A held comment is seen by its author only, so it is neither counted nor announced.
       if (!held) {
         await tx.query('UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1', [

@@ -20,7 +20,8 @@ export function postVisibleSql(p: string, viewer: string, opts: { feed?: boolean
   const reach = opts.feed
     ? friendOf(viewer, `${p}.author_id`)
     : `(${p}.visibility = 'public' OR ${friendOf(viewer, `${p}.author_id`)})`;
-  return `(${p}.author_id = ${viewer} OR (
+  // Taken down by an operator: gone for everyone, its author included.
+  return `((${p}.author_id = ${viewer} AND ${p}.moderation_status <> 'removed') OR (
     ${p}.moderation_status = 'visible' AND ${p}.visibility <> 'private'
     AND ${reach} AND NOT ${blockedBetween(viewer, `${p}.author_id`)}))`;
 }
@@ -47,6 +48,6 @@ export function paymentVisibleSql(fp: string, viewer: string): string {
 
 /** Comments whose author and the viewer have blocked each other are hidden from the viewer. */
 export function commentVisibleSql(c: string, viewer: string): string {
-  return `(${c}.author_id = ${viewer} OR (${c}.moderation_status = 'visible'
+  return `((${c}.author_id = ${viewer} AND ${c}.moderation_status <> 'removed') OR (${c}.moderation_status = 'visible'
     AND NOT ${blockedBetween(viewer, `${c}.author_id`)}))`;
 }

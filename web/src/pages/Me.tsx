@@ -61,12 +61,27 @@ export function MePage() {
           <span className="menu-label">{t('iou.title')}</span>
           <ChevronIcon size={18} />
         </Link>
+        <Link to="/circles" className="menu-item">
+          <GroupIcon />
+          <span className="menu-label">{t('circles.title')}</span>
+          <span className="menu-value">{t('circles.menuHint')}</span>
+          <ChevronIcon size={18} />
+        </Link>
         <Link to="/me/credit" className="menu-item">
           <ShieldIcon />
           <span className="menu-label">{t('credit.menu')}</span>
           <ChevronIcon size={18} />
         </Link>
       </nav>
+      {me.role === 'admin' && (
+        <nav className="card menu" aria-label={t('admin.title')}>
+          <Link to="/admin" className="menu-item">
+            <ShieldIcon />
+            <span className="menu-label">{t('admin.title')}</span>
+            <ChevronIcon size={18} />
+          </Link>
+        </nav>
+      )}
 
       <nav className="card menu" aria-label={t('me.settings')}>
         {me.phoneVerified ? (

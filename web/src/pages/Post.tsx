@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useMe } from '../auth.tsx';
+import { ReportButton } from '../components/circle-ui.tsx';
 import { PostCard } from '../components/FeedCards.tsx';
 import { timeAgo } from '../components/social-format.ts';
 import { CommentIcon, TrashIcon } from '../components/social-icons.tsx';
@@ -95,7 +96,15 @@ export function PostPage() {
 
   return (
     <div className="page">
-      <PageHeader title={t('post.title')} back="/feed" />
+      <PageHeader
+        title={t('post.title')}
+        back="/feed"
+        right={
+          post && post.author.userId !== me.id ? (
+            <ReportButton target={{ type: 'post', id: post.id }} />
+          ) : undefined
+        }
+      />
       {postError ? (
         <ErrorText>{errorMessage(t, postError, { not_found: 'post.notFound' })}</ErrorText>
       ) : !post ? (
@@ -162,6 +171,9 @@ export function PostPage() {
                             )}
                           </p>
                           <p className="comment-text">{c.text}</p>
+                          {c.author.userId !== me.id && (
+                            <ReportButton target={{ type: 'comment', id: c.id }} />
+                          )}
                         </div>
                         {deletable && (
                           <IconButton onClick={() => setConfirm(c)} label={t('post.deleteComment')}>

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { ApiError, MoneySubmission } from '../api.ts';
 import { useMe } from '../auth.tsx';
+import { ReportButton } from '../components/circle-ui.tsx';
 import {
   type EnvelopePhase,
   prefersReducedMotion,
@@ -96,9 +97,14 @@ export function RedPacketPage() {
         title={t('redpacket.detailTitle')}
         back
         right={
-          <IconButton onClick={reload} label={t('redpacket.refresh')}>
-            <RefreshIcon />
-          </IconButton>
+          <>
+            {p && p.sender.userId !== me.id && (
+              <ReportButton target={{ type: 'red_packet', id: p.id }} />
+            )}
+            <IconButton onClick={reload} label={t('redpacket.refresh')}>
+              <RefreshIcon />
+            </IconButton>
+          </>
         }
       />
       {packet.error ? (

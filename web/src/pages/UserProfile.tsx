@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
+import { ReportButton } from '../components/circle-ui.tsx';
 import { EnvelopeIcon, SendIcon } from '../components/icons.tsx';
 import { BlockIcon, TrashIcon, UserPlusIcon } from '../components/social-icons.tsx';
 import { Avatar } from '../components/social-ui.tsx';
@@ -62,7 +63,13 @@ export function UserProfilePage() {
 
   return (
     <div className="page">
-      <PageHeader title={p?.nickname ?? t('profile.title')} back />
+      <PageHeader
+        title={p?.nickname ?? t('profile.title')}
+        back
+        right={
+          p && p.relation !== 'self' ? <ReportButton target={{ type: 'user', id }} /> : undefined
+        }
+      />
       {profile.error ? (
         <ErrorText>{errorMessage(t, profile.error, { not_found: 'profile.notFound' })}</ErrorText>
       ) : !p ? (

@@ -5,6 +5,7 @@
  */
 import {
   ApiError,
+  currentDeviceId,
   type MoneySubmission,
   type Page,
   type Problem,
@@ -263,6 +264,7 @@ export function uploadMedia(
     xhr.withCredentials = true;
     xhr.setRequestHeader('content-type', file.type);
     xhr.setRequestHeader('accept', 'application/json');
+    xhr.setRequestHeader('x-device-id', currentDeviceId());
     const csrf = csrfToken();
     if (csrf) xhr.setRequestHeader('x-csrf-token', csrf);
     xhr.upload.onprogress = (e) => {

@@ -1,0 +1,1 @@
+export { type AuditEntry, AuditLog, type AuditTarget } from './service.ts';
