@@ -12,10 +12,14 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Config } from './config.ts';
 import { isConnectionLoss } from './db/pool.ts';
+import { campaignRoutes } from './modules/campaigns/index.ts';
 import { circleRoutes } from './modules/circles/index.ts';
 import { creditRoutes } from './modules/credit/index.ts';
 import { deviceIdOf } from './modules/devices/index.ts';
+import { discoveryRoutes } from './modules/discovery/index.ts';
+import { energyRoutes } from './modules/energy/index.ts';
 import { familyRoutes } from './modules/family/index.ts';
+import { farmRoutes } from './modules/farm/index.ts';
 import { expenseRoutes, groupRoutes } from './modules/groups/index.ts';
 import { identityRoutes } from './modules/identity/index.ts';
 import { iouRoutes } from './modules/ious/index.ts';
@@ -319,6 +323,10 @@ export async function buildApp(
   await app.register(familyRoutes(services), { prefix: '/api/v1' });
   await app.register(safetyRoutes(services), { prefix: '/api/v1' });
   await app.register(circleRoutes(services), { prefix: '/api/v1' });
+  await app.register(campaignRoutes(services), { prefix: '/api/v1' });
+  await app.register(farmRoutes(services), { prefix: '/api/v1' });
+  await app.register(energyRoutes(services), { prefix: '/api/v1' });
+  await app.register(discoveryRoutes(services), { prefix: '/api/v1' });
   await app.register(creditRoutes(services), { prefix: '/api/v1' });
   return app;
 }

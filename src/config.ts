@@ -58,6 +58,7 @@ export interface Config {
    * when `port` is set. Neither: no /metrics at all.
    */
   metrics: { token: string | undefined; port: number | undefined };
+  campaigns: CampaignsConfig;
 }
 
 export interface WalletConfig {
@@ -128,6 +129,39 @@ export interface FamilyConfig {
   maxMonthlyLimit: number;
   /** Calendar whose months the limits run on (default: the wallet's, Asia/Shanghai). */
   timeZone: string;
+}
+
+/** Card campaigns, green energy and the charity farm (docs/campaigns.md explains each value). */
+export interface CampaignsConfig {
+  /** Calendar whose days the daily draws, feed and actions count in. */
+  timeZone: string;
+  /** How often each process looks for campaigns due to be drawn. */
+  sweepMs: number;
+  /** Default for a campaign: accounts that may collect from one device (X-Device-Id). */
+  maxAccountsPerDevice: number;
+  /** Cards one collector may give in 24 hours. */
+  giftsPerDay: number;
+  /** Default for a campaign: extra draws the day's first payment, scan and gift received earn. */
+  extraDraws: { payment: number; scan: number; giftReceived: number };
+  energy: {
+    /** Hours before a new energy ball may be collected. */
+    ripenHours: number;
+    /** Percent of a ripe ball each friend may collect once (at least 1 g). */
+    friendSharePercent: number;
+    /** Grams a payment earns, by merchant category (others earn nothing). */
+    grams: { transit: number; bike: number; utilities: number; ebill: number };
+    species: { key: string; name: string; cost: number }[];
+  };
+  farm: {
+    /** Grams of feed a payment earns (the payer's), at most `paymentsPerDay` times a day. */
+    feedPerPayment: number;
+    paymentsPerDay: number;
+    /** Feed one meal takes, and the most feed a farm holds. */
+    feedPerMeal: number;
+    maxFeed: number;
+    /** Minutes a meal lasts; the hen lays one egg when it ends. */
+    mealMinutes: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -349,6 +383,51 @@ export function loadConfig(env: Env = process.env): Config {
       freeTries: int(env, 'HEBAO_LOGIN_FREE_TRIES', 5, 1, 1000),
       baseDelaySeconds: int(env, 'HEBAO_LOGIN_DELAY_SECONDS', 30, 1, 86_400),
       maxDelaySeconds: int(env, 'HEBAO_LOGIN_MAX_DELAY_SECONDS', 3600, 1, 7 * 86_400),
+    },
+    campaigns: {
+      timeZone: timeZone(env.HEBAO_CAMPAIGN_TIME_ZONE || env.HEBAO_TIME_ZONE || 'Asia/Shanghai'),
+      sweepMs: int(env, 'HEBAO_CAMPAIGN_SWEEP_MS', 30_000, 10, 86_400_000),
+      maxAccountsPerDevice: int(env, 'HEBAO_CAMPAIGN_ACCOUNTS_PER_DEVICE', 2, 1, 100),
+      giftsPerDay: int(env, 'HEBAO_CAMPAIGN_GIFTS_PER_DAY', 10, 1, 10_000),
+      extraDraws: {
+        payment: int(env, 'HEBAO_CAMPAIGN_EXTRA_DRAW_PAYMENT', 1, 0, 100),
+        scan: int(env, 'HEBAO_CAMPAIGN_EXTRA_DRAW_SCAN', 1, 0, 100),
+        giftReceived: int(env, 'HEBAO_CAMPAIGN_EXTRA_DRAW_GIFT', 1, 0, 100),
+      },
+      energy: {
+        ripenHours: int(env, 'HEBAO_ENERGY_RIPEN_HOURS', 24, 0, 24 * 30),
+        friendSharePercent: int(env, 'HEBAO_ENERGY_FRIEND_SHARE_PERCENT', 10, 1, 50),
+        grams: {
+          transit: int(env, 'HEBAO_ENERGY_TRANSIT_G', 80, 0, 100_000),
+          bike: int(env, 'HEBAO_ENERGY_BIKE_G', 50, 0, 100_000),
+          utilities: int(env, 'HEBAO_ENERGY_UTILITIES_G', 20, 0, 100_000),
+          ebill: int(env, 'HEBAO_ENERGY_EBILL_G', 10, 0, 100_000),
+        },
+        species: [
+          {
+            key: 'saxaul',
+            name: '梭梭树 Saxaul',
+            cost: int(env, 'HEBAO_TREE_SAXAUL_G', 17_900, 1, 10_000_000),
+          },
+          {
+            key: 'sand_willow',
+            name: '沙柳 Sand willow',
+            cost: int(env, 'HEBAO_TREE_SAND_WILLOW_G', 19_680, 1, 10_000_000),
+          },
+          {
+            key: 'mongolian_pine',
+            name: '樟子松 Mongolian pine',
+            cost: int(env, 'HEBAO_TREE_PINE_G', 146_210, 1, 10_000_000),
+          },
+        ],
+      },
+      farm: {
+        feedPerPayment: int(env, 'HEBAO_FARM_FEED_PER_PAYMENT', 180, 1, 100_000),
+        paymentsPerDay: int(env, 'HEBAO_FARM_PAYMENTS_PER_DAY', 4, 0, 1000),
+        feedPerMeal: int(env, 'HEBAO_FARM_FEED_PER_MEAL', 180, 1, 100_000),
+        maxFeed: int(env, 'HEBAO_FARM_MAX_FEED', 1800, 1, 10_000_000),
+        mealMinutes: int(env, 'HEBAO_FARM_MEAL_MINUTES', 240, 1, 7 * 24 * 60),
+      },
     },
   };
 }

@@ -1,7 +1,8 @@
 /** The composition root: builds every module's service once, from config, database and clock. */
 import type { Config } from './config.ts';
-import type { Db } from './db/pool.ts';
+import type { Db, Queryable, Tx } from './db/pool.ts';
 import { AuditLog } from './modules/audit/index.ts';
+import { type AdminAction, CampaignService } from './modules/campaigns/index.ts';
 import {
   CircleService,
   circleCommentTarget,
@@ -10,7 +11,10 @@ import {
 } from './modules/circles/index.ts';
 import { CREDIT_INPUTS_CHANGED, CreditService } from './modules/credit/index.ts';
 import { DEFAULT_DEVICE_OPTIONS, DeviceService } from './modules/devices/index.ts';
+import { DiscoveryService } from './modules/discovery/index.ts';
+import { EnergyService } from './modules/energy/index.ts';
 import { FamilyService } from './modules/family/index.ts';
+import { FarmService } from './modules/farm/index.ts';
 import {
   CollectionService,
   ExpenseService,
@@ -81,6 +85,12 @@ export interface Services {
   bans: BanService;
   reviews: ReviewService;
   circles: CircleService;
+  campaigns: CampaignService;
+  farm: FarmService;
+  /** Green energy; merchant payments call `energy.onPayment(tx, …)` in their transaction. */
+  energy: EnergyService;
+  /** Circles and merchants add their candidates with `discovery.addSource(kind, …)`. */
+  discovery: DiscoveryService;
   credit: CreditService;
 }
 
@@ -141,14 +151,16 @@ export function createServices(
   const bank = new SandboxBankChannel(clock);
   const idempotency = new IdempotencyStore(db);
   const outbox = new OutboxDispatcher(db);
+  // Set once the campaign services exist (below); the outbox delivers only after start.
+  let paymentRewards: (tx: Tx, payments: FeedPayment[]) => Promise<void> = async () => {};
   outbox.on(FEED_PAYMENT_TOPIC, async (tx, payloads) => {
-    await social.feed.recordPaymentsIn(
-      tx,
-      payloads.map((payload) => {
-        const p = payload as unknown as FeedPayment & { createdAt: string };
-        return { ...p, createdAt: new Date(p.createdAt) };
-      }),
-    );
+    const payments = payloads.map((payload) => {
+      const p = payload as unknown as FeedPayment & { createdAt: string };
+      return { ...p, createdAt: new Date(p.createdAt) };
+    });
+    await social.feed.recordPaymentsIn(tx, payments);
+    // A payment is also the payer's daily action for campaigns (and feed for the farm).
+    await paymentRewards(tx, payments);
   });
   const pipeline = new PaymentPipeline({
     ledger,
@@ -299,6 +311,34 @@ export function createServices(
   reportTargets.register('circle', circleTarget);
   reportTargets.register('user', userTarget);
   reportTargets.register('red_packet', redPacketTarget);
+  // Operators' campaign and charity actions go to the one audit log (GET /admin/audit).
+  const auditWriter = (q: Queryable, e: AdminAction) =>
+    audit.record(q, { actorId: e.actorId, action: e.action, target: e.target, detail: e.detail });
+  const campaigns = new CampaignService({
+    audit: auditWriter,
+    db,
+    clock,
+    ledger,
+    graph,
+    pipeline,
+    notifications,
+    config: config.campaigns,
+  });
+  const farm = new FarmService({
+    audit: auditWriter,
+    db,
+    clock,
+    ledger,
+    pipeline,
+    config: config.campaigns.farm,
+    timeZone: config.campaigns.timeZone,
+  });
+  paymentRewards = async (tx, payments) => {
+    for (const p of payments) {
+      await campaigns.recordAction(tx, p.fromUserId, 'payment', p.transferId, p.createdAt);
+      await farm.earnFeedIn(tx, p.fromUserId, p.transferId, p.createdAt);
+    }
+  };
   return {
     devices,
     audit,
@@ -340,6 +380,16 @@ export function createServices(
       notifications,
       config: config.family,
     }),
+    campaigns,
+    farm,
+    energy: new EnergyService({
+      db,
+      clock,
+      graph,
+      notifications,
+      config: config.campaigns.energy,
+    }),
+    discovery: new DiscoveryService(db, clock),
     credit,
   };
 }
@@ -366,6 +416,8 @@ export function startBackgroundJobs(
     ),
     // Overdue IOUs and due-date reminders, each effect once whichever process gets there.
     setInterval(() => s.ious.runScheduledWork().catch(onError), s.config.ious.sweepMs),
+    // Campaigns past their draw date: each paid once, whichever process claims it.
+    setInterval(() => s.campaigns.runDueDraws().catch(onError), s.config.campaigns.sweepMs),
     // Scores whose inputs time alone moved (account age, days overdue, payment windows).
     setInterval(() => s.credit.refreshStale().catch(onError), 60_000),
   ];

@@ -18,6 +18,8 @@ const USAGE = `hebao — Hebao's operator command line
   hebao backup DIR                   copy the embedded database (online) and the data dir to DIR
   hebao restore DIR [--force]        put a backup back into the data dir (Hebao stopped);
                                      --force moves an existing data dir aside first
+  hebao campaign verify ID           recompute a card campaign from its revealed seed: every
+                                     draw, every holding, the pool split (exit 1 on problems)
   hebao demo [--force]               seed a demo world (users, friends, a group, a red
                                      envelope, an IOU, a family link, posts) and print the
                                      logins; does nothing if it is there already, and refuses
@@ -84,6 +86,15 @@ async function run(argv: string[]): Promise<number> {
       );
       console.log(`${values.phone}: ${outcome}`);
       return 0;
+    }
+    if (group === 'campaign' && command === 'verify') {
+      if (!rest[0]) {
+        console.error('hebao campaign verify needs a campaign id');
+        return 2;
+      }
+      const report = await services.campaigns.verify(rest[0]);
+      console.log(JSON.stringify(report, null, 2));
+      return report.ok ? 0 : 1;
     }
     if (group === 'demo') {
       const { values } = parseArgs({

@@ -10,6 +10,7 @@ import { NotificationProvider } from './notifications.tsx';
 import { AddFriendPage } from './pages/AddFriend.tsx';
 import { AdminPage } from './pages/Admin.tsx';
 import { BlockedPage } from './pages/Blocked.tsx';
+import { CampaignPage, CampaignsPage } from './pages/Campaign.tsx';
 import {
   CirclePage,
   CirclePostPage,
@@ -21,8 +22,11 @@ import { CollectionPage, NewCollectionPage } from './pages/Collections.tsx';
 import { ComposePage } from './pages/Compose.tsx';
 import { CreditPage } from './pages/Credit.tsx';
 import { DevicesPage } from './pages/Devices.tsx';
+import { DiscoverPage } from './pages/Discover.tsx';
+import { EnergyPage, FriendEnergyPage } from './pages/Energy.tsx';
 import { ExpenseFormPage, ExpensePage, SettlePage } from './pages/Expenses.tsx';
 import { FamilyPage, LinkFamilyPage } from './pages/Family.tsx';
+import { FarmPage } from './pages/Farm.tsx';
 import { FeedPage } from './pages/Feed.tsx';
 import { FriendQrPage } from './pages/FriendQr.tsx';
 import { FriendRequestsPage } from './pages/FriendRequests.tsx';
@@ -201,6 +205,12 @@ export function App() {
                   <Route path="/circles/:id/posts/:postId" element={<CirclePostPage />} />
                   <Route path="/me/student" element={<StudentVerifyPage />} />
                   <Route path="/admin" element={<AdminPage />} />
+                  <Route path="/campaigns" element={<CampaignsPage />} />
+                  <Route path="/campaigns/:id" element={<CampaignPage />} />
+                  <Route path="/energy" element={<EnergyPage />} />
+                  <Route path="/energy/friends/:id" element={<FriendEnergyPage />} />
+                  <Route path="/farm" element={<FarmPage />} />
+                  <Route path="/discover" element={<DiscoverPage />} />
                 </Route>
                 <Route path="*" element={<NotFoundPage />} />
               </Route>

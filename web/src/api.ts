@@ -309,6 +309,8 @@ interface RequestOptions {
   query?: Query;
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** Extra request headers (the campaign draw's X-Device-Id). */
+  headers?: Record<string, string>;
 }
 
 export async function request<T>(
@@ -326,6 +328,7 @@ export async function request<T>(
     if (csrf) headers['x-csrf-token'] = csrf;
   }
   if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+  Object.assign(headers, options.headers);
   let res: Response;
   try {
     res = await fetch(`/api/v1${withQuery(path, options.query)}`, {

@@ -20,6 +20,8 @@ export interface PostView {
   likeCount?: number;
   commentCount?: number;
   likedByMe?: boolean;
+  /** Where it was shared from, to about 100 m (stored coarsened). */
+  location?: { lat: number; lng: number };
   createdAt: string;
 }
 
@@ -36,12 +38,14 @@ export interface PostRow {
   created_at: Date;
   liked_by_me: boolean;
   can_interact: boolean;
+  lat?: number | null;
+  lng?: number | null;
 }
 
 /** Columns of a post `p` (joined with its author as `pa`), as seen by the viewer in `viewer`. */
 export function postColumnsSql(viewer: string): string {
   return `p.id, p.seq, p.author_id, pa.nickname AS author_nickname, p.text, p.visibility,
-    p.moderation_status, p.like_count, p.comment_count, p.created_at,
+    p.moderation_status, p.like_count, p.comment_count, p.created_at, p.lat, p.lng,
     EXISTS (SELECT 1 FROM post_likes l WHERE l.post_id = p.id AND l.user_id = ${viewer}) AS liked_by_me,
     ${postInteractionSql('p', viewer)} AS can_interact`;
 }
@@ -57,6 +61,7 @@ export function toPostView(r: PostRow, media: MediaView[]): PostView {
     ...(r.can_interact
       ? { likeCount: r.like_count, commentCount: r.comment_count, likedByMe: r.liked_by_me }
       : {}),
+    ...(r.lat != null && r.lng != null ? { location: { lat: r.lat, lng: r.lng } } : {}),
     createdAt: r.created_at.toISOString(),
   };
 }

@@ -4,6 +4,7 @@ import { type Page, pageOf, requireUuid } from '../../platform/cursor.ts';
 import { AppError, forbidden, invalid, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { encodeCursor } from '../../platform/schemas.ts';
+import { coarsePlace } from '../discovery/rank.ts';
 import type { NotificationService } from '../notifications/index.ts';
 import type { FeedService } from './feed.ts';
 import type { SocialGraph } from './graph.ts';
@@ -76,7 +77,12 @@ export class PostService {
 
   async create(
     authorId: string,
-    input: { text: string; mediaIds?: string[]; visibility?: Visibility },
+    input: {
+      text: string;
+      mediaIds?: string[];
+      visibility?: Visibility;
+      location?: { lat: number; lng: number };
+    },
   ): Promise<PostView> {
     const text = input.text.trim();
     const mediaIds = input.mediaIds ?? [];
@@ -87,11 +93,13 @@ export class PostService {
     const held = verdict.action === 'review';
     const visibility = input.visibility ?? 'friends';
     const id = newId();
+    // Kept only to about 100 m (discovery's 现场 view): the precise place is never stored.
+    const place = input.location ? coarsePlace(input.location) : undefined;
     await inTransaction(this.db, async (tx) => {
       await this.graph.lockFriendLists(tx, [authorId], 'fan-out');
       const { rows } = await tx.query<{ seq: string }>(
-        `INSERT INTO posts (id, author_id, text, visibility, moderation_status, moderation_categories, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
+        `INSERT INTO posts (id, author_id, text, visibility, moderation_status, moderation_categories, created_at, lat, lng)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq`,
         [
           id,
           authorId,
@@ -100,6 +108,8 @@ export class PostService {
           held ? 'held' : 'visible',
           verdict.categories,
           this.clock.now(),
+          place?.lat ?? null,
+          place?.lng ?? null,
         ],
       );
       await this.media.attachToPost(tx, authorId, id, mediaIds);

@@ -87,6 +87,7 @@ const postProperties = {
   likeCount: Type.Optional(Type.Integer()),
   commentCount: Type.Optional(Type.Integer()),
   likedByMe: Type.Optional(Type.Boolean()),
+  location: Type.Optional(Type.Object({ lat: Type.Number(), lng: Type.Number() })),
   createdAt: IsoDate,
 };
 
@@ -96,6 +97,12 @@ export const CreatePostBody = Body({
   text: Type.String({ maxLength: 2000 }),
   mediaIds: Type.Optional(Type.Array(Uuid, { maxItems: 9 })),
   visibility: Type.Optional(VisibilitySchema),
+  location: Type.Optional(
+    Body({
+      lat: Type.Number({ minimum: -90, maximum: 90 }),
+      lng: Type.Number({ minimum: -180, maximum: 180 }),
+    }),
+  ),
 });
 
 export const CommentSchema = Type.Object({

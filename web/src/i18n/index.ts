@@ -1,5 +1,7 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import campaignsEn from './campaigns.en.json';
+import campaignsZhCN from './campaigns.zh-CN.json';
 import en from './en.json';
 import zhCN from './zh-CN.json';
 
@@ -23,7 +25,10 @@ function apply(lng: string) {
 }
 
 void i18n.use(initReactI18next).init({
-  resources: { 'zh-CN': { translation: zhCN }, en: { translation: en } },
+  resources: {
+    'zh-CN': { translation: { ...zhCN, ...campaignsZhCN } },
+    en: { translation: { ...en, ...campaignsEn } },
+  },
   lng: saved(),
   fallbackLng: 'zh-CN',
   supportedLngs: [...LANGUAGES],

@@ -83,6 +83,15 @@ export function MePage() {
         </nav>
       )}
 
+      <nav className="card menu" aria-label={t('fun.menu')}>
+        {(['campaigns', 'energy', 'farm', 'discover'] as const).map((key) => (
+          <Link key={key} to={`/${key}`} className="menu-item">
+            <span className="menu-label">{t(`fun.${key}`)}</span>
+            <ChevronIcon size={18} />
+          </Link>
+        ))}
+      </nav>
+
       <nav className="card menu" aria-label={t('me.settings')}>
         {me.phoneVerified ? (
           <div className="menu-item menu-item-static">
