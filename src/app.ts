@@ -26,7 +26,9 @@ import { iouRoutes } from './modules/ious/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
 import { moderationRoutes } from './modules/moderation/index.ts';
 import { notificationRoutes } from './modules/notifications/index.ts';
+import { passkeyRoutes } from './modules/passkeys/index.ts';
 import { redPacketRoutes } from './modules/redpackets/index.ts';
+import { riskRoutes } from './modules/risk/index.ts';
 import { safetyRoutes } from './modules/safety/index.ts';
 import { socialRoutes } from './modules/social/index.ts';
 import { walletRoutes } from './modules/wallet/index.ts';
@@ -231,7 +233,12 @@ export async function buildApp(
         throw new AppError('csrf_failed', 'missing or wrong X-CSRF-Token header');
       }
     }
-    request.user = user;
+    // The device is a risk fact (deviceIsNew): carried with the caller to the payment pipeline.
+    const device = request.headers['x-device-id'];
+    request.user =
+      typeof device === 'string' && device.length >= 8 && device.length <= 128
+        ? { ...user, deviceId: device }
+        : user;
   });
   app.decorate('requireAdmin', async (request: import('fastify').FastifyRequest) => {
     if (!request.user) throw new AppError('unauthorized', 'sign in first');
@@ -327,6 +334,8 @@ export async function buildApp(
   await app.register(farmRoutes(services), { prefix: '/api/v1' });
   await app.register(energyRoutes(services), { prefix: '/api/v1' });
   await app.register(discoveryRoutes(services), { prefix: '/api/v1' });
+  await app.register(riskRoutes(services), { prefix: '/api/v1' });
+  await app.register(passkeyRoutes(services), { prefix: '/api/v1' });
   await app.register(creditRoutes(services), { prefix: '/api/v1' });
   return app;
 }

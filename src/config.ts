@@ -51,6 +51,8 @@ export interface Config {
   phoneCodesPerAddress: number;
   /** The sandbox SMS channel sends this code instead of a random one (tests, demos). */
   smsSandboxCode: string | undefined;
+  /** The origin passkeys are bound to (its host is the RP id); unset: the request's own. */
+  webauthnOrigin: string | undefined;
   /** Per-account login backoff: free tries, then a delay that doubles with each failure. */
   loginThrottle: { freeTries: number; baseDelaySeconds: number; maxDelaySeconds: number };
   /**
@@ -379,6 +381,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     phoneCodesPerAddress: int(env, 'HEBAO_RATE_PHONE_CODES', 20, 1, 1_000_000),
     smsSandboxCode: sandboxCode(env.HEBAO_SMS_SANDBOX_CODE),
+    webauthnOrigin: webauthnOrigin(env.HEBAO_WEBAUTHN_ORIGIN),
     loginThrottle: {
       freeTries: int(env, 'HEBAO_LOGIN_FREE_TRIES', 5, 1, 1000),
       baseDelaySeconds: int(env, 'HEBAO_LOGIN_DELAY_SECONDS', 30, 1, 86_400),
@@ -430,4 +433,15 @@ export function loadConfig(env: Env = process.env): Config {
       },
     },
   };
+}
+
+function webauthnOrigin(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'https:' || url.hostname === 'localhost') return url.origin;
+  } catch {}
+  throw new ConfigError(
+    `HEBAO_WEBAUTHN_ORIGIN must be an https:// origin (or http://localhost), got ${raw}`,
+  );
 }

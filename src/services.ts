@@ -26,7 +26,9 @@ import { IouService } from './modules/ious/index.ts';
 import { Ledger } from './modules/ledger/index.ts';
 import { type DecisionRow, ModerationService } from './modules/moderation/index.ts';
 import { NotificationService } from './modules/notifications/index.ts';
+import { PasskeyService } from './modules/passkeys/index.ts';
 import { RedPacketService } from './modules/redpackets/index.ts';
+import { RiskService } from './modules/risk/index.ts';
 import {
   BanService,
   ReportTargets,
@@ -42,6 +44,7 @@ import {
   type FeedPayment,
   PaymentPipeline,
   type RiskHook,
+  type RiskInput,
   SandboxBankChannel,
   WalletService,
 } from './modules/wallet/index.ts';
@@ -91,6 +94,8 @@ export interface Services {
   energy: EnergyService;
   /** Circles and merchants add their candidates with `discovery.addSource(kind, …)`. */
   discovery: DiscoveryService;
+  risk: RiskService;
+  passkeys: PasskeyService;
   credit: CreditService;
 }
 
@@ -101,10 +106,12 @@ export interface ServiceOptions {
    * or the embedded PostgreSQL's URL that only `openDatabase` knows.
    */
   databaseUrl?: string;
-  /** The payment pipeline's risk stage (allow-all until the risk engine lands). */
+  /** The payment pipeline's risk stage in place of the risk engine (tests). */
   risk?: RiskHook;
   /** The score circles' creditScore rules read (default: the credit module's stored score). */
   creditScoreOf?: (userId: string) => Promise<number | null>;
+  /** With `risk`: what to read ahead while the PIN is checked (bench:risk). */
+  riskPrefetch?: (input: RiskInput) => Promise<unknown> | undefined;
 }
 
 export function createServices(
@@ -150,6 +157,7 @@ export function createServices(
   });
   const bank = new SandboxBankChannel(clock);
   const idempotency = new IdempotencyStore(db);
+  const passkeys = new PasskeyService(db, clock);
   const outbox = new OutboxDispatcher(db);
   // Set once the campaign services exist (below); the outbox delivers only after start.
   let paymentRewards: (tx: Tx, payments: FeedPayment[]) => Promise<void> = async () => {};
@@ -162,7 +170,8 @@ export function createServices(
     // A payment is also the payer's daily action for campaigns (and feed for the farm).
     await paymentRewards(tx, payments);
   });
-  const pipeline = new PaymentPipeline({
+  const pipeline: PaymentPipeline = new PaymentPipeline({
+    db,
     ledger,
     clock,
     identity,
@@ -172,8 +181,27 @@ export function createServices(
     outbox: { enqueue, kick: () => outbox.kick() },
     timeZone: config.wallet.timeZone,
     fxRates: config.wallet.fxRates,
-    ...(overrides.risk ? { risk: overrides.risk } : {}),
+    // The risk engine's hook, made below (it needs the pipeline to settle holds).
+    risk: (input) => decide(input),
+    // Only for the engine's own hook (a test's hook has no use for it).
+    riskPrefetch: overrides.risk
+      ? (input) => overrides.riskPrefetch?.(input)
+      : (input) => risk.prefetch(input),
+    passkeys,
   });
+  const risk: RiskService = new RiskService({
+    db,
+    clock,
+    ledger,
+    pipeline,
+    timeZone: config.wallet.timeZone,
+    rulesTtlMs: 2_000,
+    // The stored score, one indexed read; called per payment, long after credit below exists.
+    creditScoreOf: overrides.creditScoreOf ?? ((userId) => credit.scoreOf(userId)),
+    // Called per payment, long after the devices module below exists.
+    deviceIsNew: (userId, deviceId) => devices.isNew(userId, deviceId),
+  });
+  const decide: RiskHook = overrides.risk ?? risk.decide;
   // A refused note is 422 content_rejected (and logged at once); one held for review is stored
   // but not shown around. A payment's note is logged by the payment's own commit.
   ledger.registerBatchWriter('moderation', (tx, rows) =>
@@ -390,6 +418,8 @@ export function createServices(
       config: config.campaigns.energy,
     }),
     discovery: new DiscoveryService(db, clock),
+    risk,
+    passkeys,
     credit,
   };
 }

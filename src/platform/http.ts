@@ -8,6 +8,8 @@ export interface RequestUser {
   role: 'user' | 'admin';
   verified: boolean;
   sessionId: string;
+  /** The X-Device-Id header, when sent (a risk fact). */
+  deviceId?: string;
 }
 
 declare module 'fastify' {

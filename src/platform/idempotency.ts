@@ -38,6 +38,19 @@ export interface IdempotencyRow {
   response: StoredResponse | null;
 }
 
+/**
+ * An answer other than the route's success that is not an error: a payment held for review
+ * (202). Thrown by the stage that decides it, stored under the Idempotency-Key like a response.
+ */
+export class AlternateReply extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`reply ${status}`);
+  }
+}
+
 const conflict = () =>
   new AppError('idempotency_conflict', 'this Idempotency-Key was used with a different request');
 
@@ -78,7 +91,16 @@ export class IdempotencyStore {
     execute: (derivedKey: string | undefined) => Promise<StoredResponse>,
     successStatus = 200,
   ): Promise<StoredResponse & { replayed: boolean }> {
-    if (key === undefined) return { ...(await execute(undefined)), replayed: false };
+    if (key === undefined) {
+      try {
+        return { ...(await execute(undefined)), replayed: false };
+      } catch (err) {
+        if (err instanceof AlternateReply) {
+          return { status: err.status, body: err.body, replayed: false };
+        }
+        throw err;
+      }
+    }
     const requestHash = IdempotencyStore.fingerprint(request);
     const { rows } = await this.db.query<{
       request_hash: string;
@@ -109,6 +131,12 @@ export class IdempotencyStore {
     try {
       response = await current.run(context, () => execute(context.derivedKey));
     } catch (err) {
+      if (err instanceof AlternateReply) {
+        response = { status: err.status, body: err.body };
+        if (!context.recorded)
+          await this.writeRows(this.db, [{ userId, key, requestHash, response }]);
+        return { ...response, replayed: false };
+      }
       // Unexpected failures are not kept: the client retries, and the ledger's derived ids
       // make the retry a replay if the money did move.
       if (!(err instanceof AppError) || err.status >= 500) throw err;

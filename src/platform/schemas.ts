@@ -22,6 +22,25 @@ export const Pin = Type.String({ pattern: '^[0-9]{6}$', description: 'Six-digit 
 
 export const Uuid = Type.String({ format: 'uuid' });
 
+/**
+ * What a money request may carry besides the PIN: a passkey assertion in its place, and the
+ * risk challenge it answers (API.md, Risk control).
+ */
+export const PaymentProof = {
+  passkey: Type.Optional(
+    Type.Object(
+      {},
+      {
+        additionalProperties: true,
+        description: 'A WebAuthn assertion (AuthenticationResponseJSON), in place of the PIN',
+      },
+    ),
+  ),
+  riskChallengeId: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'The risk challenge this answers' }),
+  ),
+};
+
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
 export const ListQuery = <T extends TProperties>(extra: T) =>

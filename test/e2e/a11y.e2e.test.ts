@@ -111,8 +111,12 @@ describe('accessibility', () => {
       `/circles/${circleId}`,
       '/me/student',
       '/admin',
+      '/me/passkeys',
+      '/admin/risk',
       '/me/credit',
     ];
+    // The risk console is for operators.
+    await h.t.services.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [alice.id]);
     const problems: string[] = [];
     for (const lang of ['zh-CN', 'en'] as const) {
       const page = await h.newPage(lang);

@@ -4,11 +4,13 @@ import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'rea
 import { AuthProvider, useAuth } from './auth.tsx';
 import { BannedGate } from './components/Banned.tsx';
 import { Logo } from './components/icons.tsx';
+import { RiskDialogs } from './components/RiskDialogs.tsx';
 import { TabBar } from './components/TabBar.tsx';
 import { Loading } from './components/ui.tsx';
 import { NotificationProvider } from './notifications.tsx';
 import { AddFriendPage } from './pages/AddFriend.tsx';
 import { AdminPage } from './pages/Admin.tsx';
+import { AdminRiskPage } from './pages/AdminRisk.tsx';
 import { BlockedPage } from './pages/Blocked.tsx';
 import { CampaignPage, CampaignsPage } from './pages/Campaign.tsx';
 import {
@@ -40,6 +42,7 @@ import { LoginPage, RegisterPage, ResetPasswordPage } from './pages/Login.tsx';
 import { MePage } from './pages/Me.tsx';
 import { NotFoundPage } from './pages/NotFound.tsx';
 import { NotificationsPage } from './pages/Notifications.tsx';
+import { PasskeysPage } from './pages/Passkeys.tsx';
 import { PendingPage } from './pages/Pending.tsx';
 import { PhoneVerifyPage } from './pages/PhoneVerify.tsx';
 import { PinPage } from './pages/Pin.tsx';
@@ -129,6 +132,7 @@ function Shell() {
           <Outlet />
         </BannedGate>
       </main>
+      <RiskDialogs />
     </div>
   );
 }
@@ -211,6 +215,8 @@ export function App() {
                   <Route path="/energy/friends/:id" element={<FriendEnergyPage />} />
                   <Route path="/farm" element={<FarmPage />} />
                   <Route path="/discover" element={<DiscoverPage />} />
+                  <Route path="/me/passkeys" element={<PasskeysPage />} />
+                  <Route path="/admin/risk" element={<AdminRiskPage />} />
                 </Route>
                 <Route path="*" element={<NotFoundPage />} />
               </Route>

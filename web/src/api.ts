@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'sold_out'
   | 'risk_denied'
   | 'risk_challenge'
+  // Client-side: the server answered 202 held (the money is reserved until an operator decides).
+  | 'risk_held'
   | 'bank_declined'
   | 'csrf_failed'
   | 'internal_error'
@@ -62,6 +64,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'sold_out',
   'risk_denied',
   'risk_challenge',
+  'risk_held',
   'bank_declined',
   'csrf_failed',
   'internal_error',
@@ -362,16 +365,77 @@ export async function request<T>(
   return payload as T;
 }
 
+/** What confirms a payment besides the PIN: a passkey assertion (AuthenticationResponseJSON). */
+export interface PaymentProof {
+  pin?: string;
+  passkey?: unknown;
+}
+
+/**
+ * How the app asks the person when risk control answers: a challenge (confirm again with the
+ * PIN or a passkey; null = they cancelled) and a hold (told clearly). Set by <RiskDialogs>.
+ */
+export interface RiskUi {
+  challenge(reason: string): Promise<PaymentProof | null>;
+  held(id: string): void;
+}
+let riskUi: RiskUi | undefined;
+export function setRiskUi(ui: RiskUi | undefined): void {
+  riskUi = ui;
+}
+
+let armedPasskey: unknown;
+/** The next money submission is confirmed with this passkey assertion instead of the PIN. */
+export function armPasskey(assertion: unknown): void {
+  armedPasskey = assertion;
+}
+
+function withProof(body: object, proof: PaymentProof): object {
+  const { pin: _pin, passkey: _passkey, ...rest } = body as PaymentProof & Record<string, unknown>;
+  return { ...rest, ...proof };
+}
+
 /**
  * One money-moving form. Each submission gets an Idempotency-Key; submitting the very same body
  * again after a failure that was not final (a lost connection, a 5xx) reuses the key, so the
  * server answers with the original result instead of moving money twice.
+ *
+ * Risk control is answered here for every form: a 428 challenge asks the person (PIN or
+ * passkey) and repeats the request with `riskChallengeId` (a new body, so a new key); a 202 hold
+ * is shown and then reported to the form as the error `risk_held` (nothing completed yet).
  */
 export class MoneySubmission {
   private key: string | undefined;
   private fingerprint: string | undefined;
 
   async post<T>(path: string, body: object): Promise<T> {
+    let sent = body;
+    if (armedPasskey !== undefined) {
+      sent = withProof(body, { passkey: armedPasskey });
+      armedPasskey = undefined;
+    }
+    let result: T;
+    try {
+      result = await this.send<T>(path, sent);
+    } catch (err) {
+      const challenge = err instanceof ApiError ? err.problem.challenge : undefined;
+      if (!(err instanceof ApiError) || err.code !== 'risk_challenge' || !riskUi || !challenge) {
+        throw err;
+      }
+      const { id, reason } = challenge as { id: string; reason: string };
+      const proof = await riskUi.challenge(reason);
+      if (!proof) throw err;
+      return this.post<T>(path, { ...withProof(sent, proof), riskChallengeId: id });
+    }
+    const held = result as { id?: string; status?: string } | undefined;
+    if (held?.status === 'held' && typeof held.id === 'string') {
+      riskUi?.held(held.id);
+      throw new ApiError(202, { status: 202, code: 'risk_held', id: held.id });
+    }
+    return result;
+  }
+
+  private async send<T>(path: string, body: object): Promise<T> {
     const fingerprint = `${path} ${JSON.stringify(body)}`;
     if (!this.key || fingerprint !== this.fingerprint) {
       this.key = uuid();
@@ -456,4 +520,22 @@ export const money = {
   withdraw: (s: MoneySubmission, body: { amount: number; currency?: string; pin?: string }) =>
     s.post<Withdrawal>('/wallet/withdrawals', body),
   transfer: (s: MoneySubmission, body: TransferInput) => s.post<Transfer>('/transfers', body),
+};
+
+export interface Passkey {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export const passkeys = {
+  list: () => request<{ items: Passkey[] }>('GET', '/me/passkeys'),
+  registrationOptions: () =>
+    request<Record<string, unknown>>('POST', '/me/passkeys/registration-options', { body: {} }),
+  register: (body: { response: unknown; name?: string }) =>
+    request<Passkey>('POST', '/me/passkeys', { body }),
+  remove: (id: string) => request<void>('DELETE', `/me/passkeys/${encodeURIComponent(id)}`),
+  assertionOptions: () =>
+    request<Record<string, unknown>>('POST', '/me/passkeys/assertion-options', { body: {} }),
 };

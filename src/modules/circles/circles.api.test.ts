@@ -179,6 +179,8 @@ describe('circles and their rules', () => {
     const owner = await signUp(t);
     const c = await create(owner, { name: '上海本地', description: '本地生活' });
     const id = c.json().id;
+    // Changes are ordered by time: each one at its own instant, as they are with a real clock.
+    t.clock.advance(1000);
     const edit = await call('PATCH', `/api/v1/circles/${id}`, {
       user: owner,
       body: { rules: { post: [{ attribute: 'city', op: 'in', value: ['3101', '3102'] }] } },

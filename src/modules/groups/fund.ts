@@ -53,6 +53,15 @@ export interface FundView {
   contributions: { userId: string; nickname: string; total: number }[];
 }
 
+/** A spend held by risk control: what its entry records when it is released. */
+interface HeldSpend {
+  groupId: string;
+  spenderId: string;
+  recipientId: string;
+  note: string;
+  held: boolean;
+}
+
 export function fundCode(groupId: string, currency: string): string {
   return `group:${groupId}:fund:${currency}`;
 }
@@ -109,6 +118,12 @@ export class GroupFundService {
 
   constructor(private readonly d: GroupMoneyDeps) {
     this.screenNote = d.screenNote ?? allowEveryNote;
+    d.pipeline.onHoldReleased('group.fund.spend', {
+      release: async (tx, hold) => {
+        await this.recordSpend(tx, hold.id, hold.amount, hold.payload as unknown as HeldSpend);
+        return {};
+      },
+    });
   }
 
   /** Member's wallet → fund. Verification, PIN and the daily transfer limit as for transfers. */
@@ -165,19 +180,29 @@ export class GroupFundService {
   async spend(
     user: Payer,
     groupId: string,
-    input: { amount: number; to: { userId: string }; note: string; pin?: string },
+    input: {
+      amount: number;
+      to: { userId: string };
+      note: string;
+      pin?: string;
+      passkey?: Record<string, unknown>;
+      riskChallengeId?: string;
+    },
     key: string | undefined,
   ): Promise<FundEntry> {
-    const { db, groups, pipeline, notifications, limits } = this.d;
+    const { db, groups, pipeline, limits } = this.d;
     const role = await groups.requireMember(db, groupId, user.id);
     if (!isManager(role)) throw forbidden('only the owner or a treasurer spends the group fund');
     const recipientId = input.to.userId;
     const note = input.note.trim();
     let held = false;
     // The spender authorizes (their verification and PIN); the money comes from the fund.
-    await pipeline.authorize({
+    const clearance = await pipeline.authorize({
       payer: user,
       pin: input.pin,
+      passkey: input.passkey,
+      riskChallengeId: input.riskChallengeId,
+      holdable: true,
       amount: input.amount,
       currency: FUND_CURRENCY,
       kind: 'group.fund.spend',
@@ -197,7 +222,7 @@ export class GroupFundService {
     });
 
     const id = key ? transferIdFor('group.fund.spend', user.id, key) : newTransferId();
-    const legs = await pipeline.legs({
+    const spec = {
       id,
       from: { account: await this.fundAccount(groupId) },
       to: { wallet: recipientId },
@@ -206,7 +231,17 @@ export class GroupFundService {
       kind: 'group.fund.spend',
       // No `from`: the recipient's history shows money from the group, not from the spender.
       metadata: { to: recipientId, groupId, spentBy: user.id, note: held ? null : note },
-    });
+      clearance,
+    };
+    const spent: HeldSpend = { groupId, spenderId: user.id, recipientId, note, held };
+    if (clearance.hold) {
+      await pipeline.hold(spec, {
+        id,
+        counterpartyId: recipientId,
+        payload: spent as unknown as Record<string, unknown>,
+      });
+    }
+    const legs = await pipeline.legs(spec);
     return inTransaction(db, async (tx) => {
       // Held until commit: a demotion or removal waits for this spend, never slips under it.
       if (!isManager(await groups.requireMember(tx, groupId, user.id, true))) {
@@ -216,30 +251,44 @@ export class GroupFundService {
         throw invalid('the money can go only to a current member of the group', { field: 'to' });
       }
       const entry = { id, groupId, type: 'spend' as const, amount: input.amount };
-      const fresh = await this.insertEntry(tx, {
-        ...entry,
-        userId: user.id,
-        toUserId: recipientId,
-        note,
-        held,
-      });
-      if (!fresh) return this.replayed(tx, entry, user.id);
-      const others = (await groups.memberIds(tx, groupId)).filter((m) => m !== user.id);
-      await notifications.notifyMany(tx, others, 'group.fund.spent', {
-        groupId,
-        entryId: id,
-        amount: input.amount,
-        currency: FUND_CURRENCY,
-        byUserId: user.id,
-        byNickname: await this.d.identity.nickname(user.id, tx),
-        toUserId: recipientId,
-        toNickname: await this.d.identity.nickname(recipientId, tx),
-        note: held ? null : note,
-      });
+      if (!(await this.recordSpend(tx, id, input.amount, spent))) {
+        return this.replayed(tx, entry, user.id);
+      }
       // Last, so the fund's account is locked only for the commit that follows.
       await pipeline.commitIn(tx, legs, { insufficient: 'the group fund does not hold that much' });
       return this.entry(tx, id, user.id);
     });
+  }
+
+  /**
+   * A spend's entry and the members' notifications, with its money: when spent, or when an
+   * admin releases a held spend. False if the entry was written before.
+   */
+  private async recordSpend(tx: Tx, id: string, amount: number, s: HeldSpend): Promise<boolean> {
+    const fresh = await this.insertEntry(tx, {
+      id: id as TransferId,
+      groupId: s.groupId,
+      type: 'spend',
+      amount,
+      userId: s.spenderId,
+      toUserId: s.recipientId,
+      note: s.note,
+      held: s.held,
+    });
+    if (!fresh) return false;
+    const others = (await this.d.groups.memberIds(tx, s.groupId)).filter((m) => m !== s.spenderId);
+    await this.d.notifications.notifyMany(tx, others, 'group.fund.spent', {
+      groupId: s.groupId,
+      entryId: id,
+      amount,
+      currency: FUND_CURRENCY,
+      byUserId: s.spenderId,
+      byNickname: await this.d.identity.nickname(s.spenderId, tx),
+      toUserId: s.recipientId,
+      toNickname: await this.d.identity.nickname(s.recipientId, tx),
+      note: s.held ? null : s.note,
+    });
+    return true;
   }
 
   /**

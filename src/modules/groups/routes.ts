@@ -13,6 +13,7 @@ import {
   IdParams,
   ListQuery,
   Page,
+  PaymentProof,
   Pin,
 } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
@@ -275,6 +276,7 @@ export const groupRoutes =
             to: Type.Object({ userId: UserId }, { additionalProperties: false }),
             note: Type.String({ minLength: 1, maxLength: 100 }),
             pin: Type.Optional(Pin),
+            ...PaymentProof,
           }),
           response: { 201: FundEntry },
         },

@@ -2,7 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { timePage } from '../../platform/cursor.ts';
 import { caller, emptyBodyAsObject, replyOnce } from '../../platform/http.ts';
-import { Amount, Body, Currency, IdParams, ListQuery, Page, Pin } from '../../platform/schemas.ts';
+import {
+  Amount,
+  Body,
+  Currency,
+  IdParams,
+  ListQuery,
+  Page,
+  PaymentProof,
+  Pin,
+} from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
 
 const Kind = Type.Union([Type.Literal('lucky'), Type.Literal('fixed')]);
@@ -64,6 +73,7 @@ export const redPacketRoutes =
             greeting: Type.Optional(Type.String({ maxLength: 50 })),
             to: Audience,
             pin: Type.Optional(Pin),
+            ...PaymentProof,
           }),
           response: { 201: Type.Object(SentRedPacket) },
         },

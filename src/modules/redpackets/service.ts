@@ -31,11 +31,14 @@ export interface SendRedPacket {
   greeting?: string;
   to: { userId: string } | { groupId: string };
   pin?: string;
+  passkey?: Record<string, unknown>;
+  riskChallengeId?: string;
 }
 
 export interface Sender {
   id: string;
   verified: boolean;
+  deviceId?: string;
 }
 
 export interface SentRedPacket {
@@ -176,6 +179,17 @@ function refuseClaim(state: ClaimState | undefined, now: Date): asserts state is
   if (state.status === 'emptied') throw new AppError('sold_out', 'every share has been claimed');
 }
 
+/** What an envelope held by risk control needs to be recorded when it is released. */
+interface HeldEnvelope {
+  senderId: string;
+  kind: RedPacketKind;
+  currency: string;
+  greeting: string | null;
+  shares: number[];
+  to: Audience;
+  escrowAccountId: AccountId;
+}
+
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
 const MAX_CLAIMS_PER_BATCH = 200;
@@ -206,6 +220,12 @@ export class RedPacketService {
 
   constructor(private readonly d: RedPacketDeps) {
     this.screenGreeting = d.screenGreeting ?? allowEveryGreeting;
+    d.pipeline.onHoldReleased('redpacket.send', {
+      release: async (tx, hold) => {
+        await this.recordEnvelope(tx, hold.id, hold.payload as unknown as HeldEnvelope);
+        return {};
+      },
+    });
   }
 
   async send(
@@ -213,14 +233,17 @@ export class RedPacketService {
     input: SendRedPacket,
     key: string | undefined,
   ): Promise<SentRedPacket> {
-    const { db, clock, ledger, config, pipeline } = this.d;
+    const { db, ledger, config, pipeline } = this.d;
     const currency = input.currency ?? DEFAULT_CURRENCY;
     let greeting = input.greeting?.trim() || null;
     let audience: Audience | undefined;
     let shares: number[] = [];
-    await pipeline.authorize({
+    const clearance = await pipeline.authorize({
       payer: sender,
       pin: input.pin,
+      passkey: input.passkey,
+      riskChallengeId: input.riskChallengeId,
+      holdable: true,
       // What the shares will add up to (planShares refuses any other amount in `check`).
       amount:
         input.kind === 'lucky' ? (input.totalAmount ?? 0) : (input.amountEach ?? 0) * input.count,
@@ -264,7 +287,7 @@ export class RedPacketService {
       currency,
       flags: AccountFlags.debitsMustNotExceedCredits,
     });
-    const legs = await pipeline.legs({
+    const spec = {
       id: transferIdFor('redpacket.send', id),
       from: { wallet: sender.id },
       to: { account: escrow.id },
@@ -279,71 +302,108 @@ export class RedPacketService {
         packetId: id,
       },
       allowance: { scope: 'redpacket-daily', userId: sender.id, limit: config.verified.daily },
-    });
-    const now = clock.now();
-    const expiresAt = new Date(now.getTime() + config.expiryHours * 3_600_000);
+      clearance,
+    };
+    const envelope: HeldEnvelope = {
+      senderId: sender.id,
+      kind: input.kind,
+      currency,
+      greeting,
+      shares,
+      to,
+      escrowAccountId: escrow.id,
+    };
+    if (clearance.hold) {
+      // Nothing is recorded until an admin releases it: nobody can claim a held envelope.
+      await pipeline.hold(spec, {
+        id,
+        ...(to.kind === 'person' ? { counterpartyId: to.userId } : {}),
+        payload: envelope as unknown as Record<string, unknown>,
+      });
+    }
+    const legs = await pipeline.legs(spec);
     return inTransaction(db, async (tx) => {
-      const inserted = await tx.query(
-        `INSERT INTO red_packets (id, sender_id, kind, count, total_amount, currency, greeting,
-                                  to_user_id, to_group_id, escrow_account_id, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
-        [
-          id,
-          sender.id,
-          input.kind,
-          shares.length,
-          total,
-          currency,
-          greeting,
-          to.kind === 'person' ? to.userId : null,
-          to.kind === 'group' ? to.groupId : null,
-          escrow.id,
-          now,
-          expiresAt,
-        ],
-      );
+      const view = await this.recordEnvelope(tx, id, envelope);
       // Sent before, and only the stored response was lost: answer with that envelope.
-      if (inserted.rowCount === 0) return this.sentView(tx, id, sender.id);
-      await tx.query(
-        `INSERT INTO red_packet_shares (packet_id, position, amount)
-         SELECT $1, p - 1, a FROM unnest($2::bigint[]) WITH ORDINALITY AS s(a, p)`,
-        [id, shares],
-      );
-      await tx.query(
-        `INSERT INTO red_packet_recipients (packet_id, user_id, created_at)
-         SELECT $1, unnest($2::uuid[]), $3`,
-        [id, to.recipients, now],
-      );
-      await this.d.notifications.notifyMany(
-        tx,
-        to.recipients.filter((u) => u !== sender.id),
-        'redpacket.received',
-        {
-          packetId: id,
-          redPacketId: id,
-          fromUserId: sender.id,
-          fromNickname: await this.d.identity.nickname(sender.id, tx),
-          kind: input.kind,
-          greeting,
-          ...(to.kind === 'group' ? { groupId: to.groupId } : {}),
-        },
-      );
+      if (!view) return this.sentView(tx, id, sender.id);
       // Last, so the sender's wallet is locked only for the commit that follows.
       await pipeline.commitIn(tx, legs, {
         limit: 'this envelope would exceed your daily sending limit',
       });
-      return {
-        id,
-        kind: input.kind,
-        count: shares.length,
-        totalAmount: total,
-        currency,
-        greeting,
-        status: 'open',
-        createdAt: now.toISOString(),
-        expiresAt: expiresAt.toISOString(),
-      };
+      return view;
     });
+  }
+
+  /**
+   * The envelope's rows (itself, its pre-split shares, its recipients) and the recipients'
+   * notifications, in the transaction that moves its money: at sending, or when an admin
+   * releases a held one (its clock starts then). Undefined if it was recorded before.
+   */
+  private async recordEnvelope(
+    tx: Tx,
+    id: string,
+    e: HeldEnvelope,
+  ): Promise<SentRedPacket | undefined> {
+    const { clock, config } = this.d;
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + config.expiryHours * 3_600_000);
+    const { to, shares } = e;
+    const total = shares.reduce((a, b) => a + b, 0);
+    const inserted = await tx.query(
+      `INSERT INTO red_packets (id, sender_id, kind, count, total_amount, currency, greeting,
+                                to_user_id, to_group_id, escrow_account_id, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
+      [
+        id,
+        e.senderId,
+        e.kind,
+        shares.length,
+        total,
+        e.currency,
+        e.greeting,
+        to.kind === 'person' ? to.userId : null,
+        to.kind === 'group' ? to.groupId : null,
+        e.escrowAccountId,
+        now,
+        expiresAt,
+      ],
+    );
+    if (inserted.rowCount === 0) return undefined;
+    await tx.query(
+      `INSERT INTO red_packet_shares (packet_id, position, amount)
+       SELECT $1, p - 1, a FROM unnest($2::bigint[]) WITH ORDINALITY AS s(a, p)`,
+      [id, shares],
+    );
+    await tx.query(
+      `INSERT INTO red_packet_recipients (packet_id, user_id, created_at)
+       SELECT $1, unnest($2::uuid[]), $3`,
+      [id, to.recipients, now],
+    );
+    await this.d.notifications.notifyMany(
+      tx,
+      to.recipients.filter((u) => u !== e.senderId),
+      'redpacket.received',
+      {
+        packetId: id,
+        redPacketId: id,
+        fromUserId: e.senderId,
+        fromNickname: await this.d.identity.nickname(e.senderId, tx),
+        kind: e.kind,
+        greeting: e.greeting,
+        ...(to.kind === 'group' ? { groupId: to.groupId } : {}),
+      },
+    );
+    return {
+      id,
+      kind: e.kind,
+      count: shares.length,
+      totalAmount: total,
+      currency: e.currency,
+      greeting: e.greeting,
+      status: 'open',
+      createdAt: now.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+    };
   }
 
   /**

@@ -12,6 +12,7 @@ export {
   type PaymentParty,
   PaymentPipeline,
   type RiskHook,
+  type RiskInput,
 } from './pipeline.ts';
 export { legRefusal, type RefusalWords, transferRefusal } from './refusal.ts';
 export { walletRoutes } from './routes.ts';

@@ -296,6 +296,7 @@ describe('the risk stage', () => {
         counterparties: s.counterparties,
         amount: s.amount,
         currency: 'CNY',
+        value: s.amount,
       },
     ]);
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { seqFromCursor } from '../../platform/cursor.ts';
 import { caller, replyOnce } from '../../platform/http.ts';
-import { Amount, Body, Currency, encodeCursor, Pin } from '../../platform/schemas.ts';
+import { Amount, Body, Currency, encodeCursor, PaymentProof, Pin } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
 
 const Visibility = Type.Union([
@@ -196,6 +196,7 @@ export const walletRoutes =
             amount: Amount,
             currency: Type.Optional(Currency),
             pin: Type.Optional(Pin),
+            ...PaymentProof,
           }),
         },
       },
@@ -227,6 +228,7 @@ export const walletRoutes =
             note: Type.Optional(Note),
             visibility: Type.Optional(Visibility),
             pin: Type.Optional(Pin),
+            ...PaymentProof,
             requireAcceptance: Type.Optional(
               Type.Boolean({
                 description: 'hold the money until the receiver accepts; refunded after 24 h',

@@ -19,7 +19,13 @@ import {
 } from '../ledger/index.ts';
 import type { NotificationRow, NotificationService } from '../notifications/index.ts';
 import type { BankChannel } from './bank-channel.ts';
-import { type PaymentPipeline, walletCode } from './pipeline.ts';
+import {
+  type Clearance,
+  type HeldMovement,
+  type PasskeyAssertion,
+  type PaymentPipeline,
+  walletCode,
+} from './pipeline.ts';
 import { legRefusal } from './refusal.ts';
 
 export type Visibility = 'public' | 'friends' | 'private';
@@ -74,6 +80,8 @@ export interface TransferInput {
   note?: string;
   visibility?: Visibility;
   pin?: string;
+  passkey?: PasskeyAssertion;
+  riskChallengeId?: string;
   requireAcceptance?: boolean;
 }
 
@@ -87,6 +95,8 @@ export interface PreparedTransfer {
   /** The note's moderation log row, written with the payment. */
   noteLog: BatchRow | undefined;
   visibility: Visibility;
+  /** The risk stage's verdict, for the legs (its rows) or a hold. */
+  clearance: Clearance;
 }
 
 export interface TransferView {
@@ -170,7 +180,65 @@ export class WalletService {
     private readonly config: WalletConfig,
     private readonly pipeline: PaymentPipeline,
     private readonly hooks: WalletHooks = noWalletHooks,
-  ) {}
+  ) {
+    pipeline.onHoldReleased('transfer', {
+      release: async (_tx, hold) => ({ effects: this.releasedTransferEffects(hold) }),
+    });
+    pipeline.onHoldReleased('withdrawal', {
+      // The bank is asked once released; its answer posts or voids the held legs as usual.
+      release: async (tx, hold) => {
+        const id = newId();
+        const now = this.clock.now();
+        await tx.query(
+          `INSERT INTO withdrawals (id, user_id, amount, currency, hold_transfer_id, status, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)`,
+          [id, hold.userId, hold.amount, hold.currency, hold.moneyTransferId, now],
+        );
+        return { post: false, after: () => this.attemptSettlement(id) };
+      },
+    });
+  }
+
+  /** A held transfer completes like any other: the receiver is told, the feed shows it. */
+  private releasedTransferEffects(hold: HeldMovement) {
+    const p = hold.payload as {
+      senderNickname: string | null;
+      receiverId: string;
+      note: string | null;
+      noteVerdict: 'allow' | 'review';
+      visibility: Visibility;
+    };
+    const now = this.clock.now();
+    return {
+      notifications: [
+        {
+          userId: p.receiverId,
+          kind: 'transfer.received',
+          data: {
+            transferId: hold.moneyTransferId,
+            fromUserId: hold.userId,
+            fromNickname: p.senderNickname,
+            amount: hold.amount,
+            currency: hold.currency,
+            note: p.note,
+          },
+        },
+      ],
+      outbox:
+        p.noteVerdict === 'allow'
+          ? [
+              feedPayment({
+                transferId: hold.moneyTransferId,
+                fromUserId: hold.userId,
+                toUserId: p.receiverId,
+                note: p.note,
+                visibility: p.visibility,
+                createdAt: now,
+              }),
+            ]
+          : [],
+    };
+  }
 
   static walletCode(userId: string, currency: string): string {
     return walletCode(userId, currency);
@@ -321,7 +389,13 @@ export class WalletService {
 
   async withdraw(
     user: Caller,
-    input: { amount: number; currency?: string; pin?: string },
+    input: {
+      amount: number;
+      currency?: string;
+      pin?: string;
+      passkey?: PasskeyAssertion;
+      riskChallengeId?: string;
+    },
     key: string | undefined,
   ) {
     if (!user.verified) {
@@ -333,25 +407,35 @@ export class WalletService {
         field: 'amount',
       });
     }
-    await this.identity.checkPin(user.id, input.pin);
+    const clearance = await this.pipeline.authorize({
+      payer: user,
+      pin: input.pin,
+      passkey: input.passkey,
+      riskChallengeId: input.riskChallengeId,
+      holdable: true,
+      amount: input.amount,
+      currency,
+      kind: 'withdrawal',
+    });
     const holdId = key ? transferIdFor('wallet.withdrawal', user.id, key) : newTransferId();
-    const wallet = await this.walletAccount(user.id, currency);
-    const bank = await this.bankAccount(currency);
+    // The bank holds the money pending until it pays out (or a risk hold, until an admin decides).
+    const spec = {
+      id: holdId,
+      from: { wallet: user.id },
+      to: { account: await this.bankAccount(currency) },
+      amount: input.amount,
+      currency,
+      kind: 'withdrawal',
+      pending: {},
+      metadata: { userId: user.id },
+      clearance,
+    };
+    if (clearance.hold) await this.pipeline.hold(spec, { id: holdId, payload: {} });
+    const legs = await this.pipeline.legs(spec);
     const now = this.clock.now();
     // The hold and the withdrawal record commit together.
     const withdrawalId = await inTransaction(this.db, async (tx) => {
-      const [hold] = await this.ledger.createTransfersIn(tx, [
-        {
-          id: holdId,
-          mode: 'pending',
-          debitAccountId: wallet,
-          creditAccountId: bank,
-          amount: toMinor(input.amount),
-          kind: 'withdrawal',
-          metadata: { userId: user.id },
-        },
-      ]);
-      if (!hold!.ok) throw legRefusal(hold!.code, 'money');
+      const [hold] = await this.pipeline.commitIn(tx, legs);
       if (hold!.replayed) {
         const { rows } = await tx.query<{ id: string }>(
           'SELECT id FROM withdrawals WHERE hold_transfer_id = $1',
@@ -526,9 +610,13 @@ export class WalletService {
     if (!receiver) throw notFound('receiver');
     if (receiver.id === user.id)
       throw invalid('you cannot send money to yourself', { field: 'to' });
-    await this.pipeline.authorize({
+    const clearance = await this.pipeline.authorize({
       payer: user,
       pin: input.pin,
+      passkey: input.passkey,
+      riskChallengeId: input.riskChallengeId,
+      // A transfer that waits for its receiver has a clock of its own: it is not held.
+      holdable: kind === 'transfer' && input.requireAcceptance !== true,
       amount: input.amount,
       currency,
       kind,
@@ -550,6 +638,7 @@ export class WalletService {
       noteVerdict,
       noteLog: screened?.log,
       visibility,
+      clearance,
     };
   }
 
@@ -614,7 +703,7 @@ export class WalletService {
     const { receiver, currency, note, noteVerdict, visibility } = plan;
     const moneyId = key ? transferIdFor('wallet.transfer', user.id, key) : newTransferId();
     const pending = input.requireAcceptance === true;
-    const legs = await this.pipeline.legs({
+    const spec = {
       id: moneyId,
       from: { wallet: user.id },
       to: { wallet: receiver.id },
@@ -631,7 +720,23 @@ export class WalletService {
         ...(noteVerdict === 'review' ? { noteHeld: true } : {}),
       },
       allowance: { scope: 'daily', userId: user.id, limit: this.config.verified.daily },
-    });
+      clearance: plan.clearance,
+    };
+    if (plan.clearance.hold) {
+      await this.pipeline.hold(spec, {
+        id: moneyId,
+        counterpartyId: receiver.id,
+        payload: {
+          senderNickname: user.nickname ?? (await this.identity.user(user.id))?.nickname ?? null,
+          receiverId: receiver.id,
+          note,
+          noteVerdict,
+          visibility,
+        },
+        ...(plan.noteLog ? { rows: [plan.noteLog] } : {}),
+      });
+    }
+    const legs = await this.pipeline.legs(spec);
     const effects = await this.transferEffects(plan, pending);
     const view = (t: Transfer): TransferView => ({
       id: t.id,
@@ -667,8 +772,12 @@ export class WalletService {
       note?: string | null;
       visibility?: Visibility;
       noteHeld?: boolean;
+      riskHold?: string;
     } | null;
-    if (t?.kind !== 'transfer' || meta?.to !== userId) throw notFound('transfer');
+    // A transfer held by risk control is the admins' to release, not the receiver's to accept.
+    if (t?.kind !== 'transfer' || meta?.to !== userId || meta.riskHold) {
+      throw notFound('transfer');
+    }
     if (!(t.flags & PENDING))
       throw new AppError('conflict', 'this transfer does not wait for acceptance');
     const mode = action === 'accept' ? ('post' as const) : ('void' as const);
@@ -749,6 +858,9 @@ export class WalletService {
              ORDER BY t.seq DESC LIMIT $6)
            UNION ALL
            (SELECT * FROM ledger_transfers t WHERE t.credit_account_id = ANY($1::bigint[]) AND ${conditions}
+               -- Held by risk control: the receiver sees it once released, never before.
+               AND (t.metadata->>'riskHold' IS NULL OR EXISTS (
+                 SELECT 1 FROM ledger_transfers p WHERE p.pending_id = t.id AND p.flags & 4 = 4))
              ORDER BY t.seq DESC LIMIT $6)
            UNION ALL
            (SELECT * FROM ledger_transfers t WHERE t.metadata->>'paidBy' = $8 AND ${conditions}

@@ -1,5 +1,7 @@
-import { type KeyboardEvent, type ReactNode, useId, useState } from 'react';
+import { type KeyboardEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { armPasskey, passkeys } from '../api.ts';
+import { passkeyAssertion } from '../passkey.ts';
 import { CloseIcon, DeleteIcon, LockIcon } from './icons.tsx';
 import { ErrorText, Sheet } from './ui.tsx';
 
@@ -104,6 +106,27 @@ export function PinSheet({
   const [pin, setPin] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [hasPasskey, setHasPasskey] = useState(false);
+  useEffect(() => {
+    if (!open) return;
+    passkeys
+      .list()
+      .then((r) => setHasPasskey(r.items.length > 0))
+      .catch(() => setHasPasskey(false));
+  }, [open]);
+
+  /** Confirms with a passkey instead: the submission carries the assertion, not the PIN. */
+  const payWithPasskey = async () => {
+    setBusy(true);
+    try {
+      armPasskey(await passkeyAssertion());
+      setError(await onComplete(''));
+    } catch {
+      setError(t('risk.passkeyFailed'));
+    } finally {
+      setBusy(false);
+    }
+  };
 
   const close = () => {
     if (busy) return;
@@ -164,6 +187,16 @@ export function PinSheet({
           )
         }
       />
+      {hasPasskey && (
+        <button
+          type="button"
+          className="button button-block"
+          disabled={busy}
+          onClick={() => void payWithPasskey()}
+        >
+          {t('passkeys.payWith')}
+        </button>
+      )}
     </Sheet>
   );
 }

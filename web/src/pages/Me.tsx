@@ -119,6 +119,18 @@ export function MePage() {
           <span className="menu-value">{me.hasPin ? t('me.pinChange') : t('me.pinNotSet')}</span>
           <ChevronIcon size={18} />
         </Link>
+        <Link to="/me/passkeys" className="menu-item">
+          <LockIcon />
+          <span className="menu-label">{t('passkeys.title')}</span>
+          <ChevronIcon size={18} />
+        </Link>
+        {me.role === 'admin' && (
+          <Link to="/admin/risk" className="menu-item">
+            <ShieldIcon />
+            <span className="menu-label">{t('adminRisk.menu')}</span>
+            <ChevronIcon size={18} />
+          </Link>
+        )}
         <Link to="/me/devices" className="menu-item">
           <DevicesIcon />
           <span className="menu-label">{t('devices.title')}</span>

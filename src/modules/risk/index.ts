@@ -1,0 +1,2 @@
+export { riskRoutes } from './routes.ts';
+export { RiskService, type RuleInput } from './service.ts';
