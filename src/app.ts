@@ -15,6 +15,7 @@ import { isConnectionLoss } from './db/pool.ts';
 import { campaignRoutes } from './modules/campaigns/index.ts';
 import { circleRoutes } from './modules/circles/index.ts';
 import { conversationRoutes } from './modules/conversations/index.ts';
+import { creditRoutes } from './modules/credit/index.ts';
 import { deviceIdOf } from './modules/devices/index.ts';
 import { discoveryRoutes } from './modules/discovery/index.ts';
 import { energyRoutes } from './modules/energy/index.ts';
@@ -339,6 +340,7 @@ export async function buildApp(
   await app.register(passkeyRoutes(services), { prefix: '/api/v1' });
   await app.register(conversationRoutes(services), { prefix: '/api/v1' });
   await app.register(merchantRoutes(services), { prefix: '/api/v1' });
+  await app.register(creditRoutes(services), { prefix: '/api/v1' });
   return app;
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { BANDS, IOU_LIMIT_BY_BAND, type IouCreditLimits } from './modules/credit/model.ts';
 import { CURRENCIES, DEFAULT_FX_RATES, type FxRates } from './platform/money.ts';
 
 /** Everything Hebao reads from its environment, validated in this one place. */
@@ -130,6 +131,8 @@ export interface IouConfig {
   timeZone: string;
   /** How often each process marks overdue IOUs and sends reminders. */
   sweepMs: number;
+  /** Largest principal of one IOU per credit band (docs/credit.md); `off`: none. */
+  creditLimits: IouCreditLimits | 'off';
 }
 
 export interface FamilyConfig {
@@ -185,6 +188,27 @@ export interface MerchantConfig {
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * HEBAO_IOU_CREDIT_LIMITS: `off`, or `band=fen,…` overriding IOU_LIMIT_BY_BAND per band
+ * (poor, fair, good, very_good, excellent); a higher band may never get less.
+ */
+function iouCreditLimits(raw: string | undefined): IouCreditLimits | 'off' {
+  if (raw?.trim() === 'off') return 'off';
+  const limits: Record<string, number> = { ...IOU_LIMIT_BY_BAND };
+  for (const entry of (raw ?? '').split(',').filter((e) => e.trim() !== '')) {
+    const m = /^\s*([a-z_]+)\s*=\s*(\d{1,15})\s*$/.exec(entry);
+    if (!m || !(m[1]! in IOU_LIMIT_BY_BAND)) {
+      throw new ConfigError(`HEBAO_IOU_CREDIT_LIMITS: "${entry}" is not band=amount`);
+    }
+    limits[m[1]!] = Number(m[2]);
+  }
+  const ordered = BANDS.map((b) => limits[b.band]!).reverse();
+  if (ordered.some((x, k) => k > 0 && x < ordered[k - 1]!)) {
+    throw new ConfigError('HEBAO_IOU_CREDIT_LIMITS: a higher band must not have a lower limit');
+  }
+  return limits as IouCreditLimits;
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -358,6 +382,7 @@ export function loadConfig(env: Env = process.env): Config {
       reminderDaysBefore: int(env, 'HEBAO_IOU_REMINDER_DAYS', 3, 0, 365),
       timeZone: timeZone(env.HEBAO_IOU_TIME_ZONE || env.HEBAO_TIME_ZONE || 'Asia/Shanghai'),
       sweepMs: int(env, 'HEBAO_IOU_SWEEP_MS', 60_000, 10, 86_400_000),
+      creditLimits: iouCreditLimits(env.HEBAO_IOU_CREDIT_LIMITS),
     },
     family: {
       maxMonthlyLimit: int(

@@ -19,6 +19,7 @@ import {
   MoneyMoments,
   messageTarget,
 } from './modules/conversations/index.ts';
+import { CREDIT_INPUTS_CHANGED, CreditService } from './modules/credit/index.ts';
 import { DEFAULT_DEVICE_OPTIONS, DeviceService } from './modules/devices/index.ts';
 import {
   circleAndMerchantInterests,
@@ -122,6 +123,7 @@ export interface Services {
   merchants: MerchantService;
   escrow: EscrowService;
   localLife: LocalLifeService;
+  credit: CreditService;
 }
 
 /** What the process gives its services beyond config, and what a test may replace. */
@@ -133,7 +135,7 @@ export interface ServiceOptions {
   databaseUrl?: string;
   /** The payment pipeline's risk stage in place of the risk engine (tests). */
   risk?: RiskHook;
-  /** The credit module's score for circles' creditScore rules (none yet: such rules are unmet). */
+  /** The score circles' creditScore rules read (default: the credit module's stored score). */
   creditScoreOf?: (userId: string) => Promise<number | null>;
   /** With `risk`: what to read ahead while the PIN is checked (bench:risk). */
   riskPrefetch?: (input: RiskInput) => Promise<unknown> | undefined;
@@ -224,7 +226,8 @@ export function createServices(
     pipeline,
     timeZone: config.wallet.timeZone,
     rulesTtlMs: 2_000,
-    ...(overrides.creditScoreOf ? { creditScoreOf: overrides.creditScoreOf } : {}),
+    // The stored score, one indexed read; called per payment, long after credit below exists.
+    creditScoreOf: overrides.creditScoreOf ?? ((userId) => credit.scoreOf(userId)),
     // Called per payment, long after the devices module below exists.
     deviceIsNew: (userId, deviceId) => devices.isNew(userId, deviceId),
   });
@@ -327,6 +330,20 @@ export function createServices(
         : { allowed: true, held: verdict.action === 'review' };
     },
   });
+  const audit = new AuditLog(db, clock);
+  const credit = new CreditService({
+    db,
+    clock,
+    timeZone: config.ious.timeZone,
+    audit: (q, entry) => audit.record(q, entry),
+  });
+  outbox.on(CREDIT_INPUTS_CHANGED, (tx, payloads) =>
+    credit.recomputeIn(
+      tx,
+      payloads.map((p) => String(p.userId)),
+    ),
+  );
+  const limits = config.ious.creditLimits;
   const ious = new IouService({
     db,
     clock,
@@ -337,6 +354,9 @@ export function createServices(
     notifications,
     config: config.ious,
     dailyLimit: config.wallet.verified.daily,
+    ...(limits !== 'off'
+      ? { creditLimit: (borrowerId: string) => credit.iouLimit(borrowerId, limits) }
+      : {}),
     // Screened like a transfer note: refused → 422 content_rejected; held for review → kept.
     screenPurpose: async (purpose, borrowerId) => {
       await moderation.checkOrRefuse(purpose, 'note', borrowerId);
@@ -346,7 +366,6 @@ export function createServices(
     secret: config.secret,
     ...DEFAULT_DEVICE_OPTIONS,
   });
-  const audit = new AuditLog(db, clock);
   const bans = new BanService(db, clock, { audit, devices, cacheBus });
   const reportTargets = new ReportTargets();
   const reviews = new ReviewService(db, clock, { targets: reportTargets, bans, audit });
@@ -357,7 +376,7 @@ export function createServices(
     media: social.media,
     moderate: (text, context, userId) => moderation.check(text, context, userId),
     holdForReview: (q, target, authorId) => reviews.holdForReview(q, target, authorId),
-    ...(overrides.creditScoreOf ? { creditScoreOf: overrides.creditScoreOf } : {}),
+    creditScoreOf: overrides.creditScoreOf ?? ((userId) => credit.scoreOf(userId)),
   });
   social.media.circleMediaAccess = (viewerId, postId) => circles.mayViewPostMedia(viewerId, postId);
   reportTargets.register('post', circlePostTarget);
@@ -537,6 +556,7 @@ export function createServices(
     merchants,
     escrow,
     localLife,
+    credit,
   };
 }
 
@@ -567,6 +587,8 @@ export function startBackgroundJobs(
     setInterval(() => s.campaigns.runDueDraws().catch(onError), s.config.campaigns.sweepMs),
     // Escrows past HEBAO_ESCROW_DAYS released to their merchants, each once (SKIP LOCKED).
     setInterval(() => s.escrow.releaseDue().catch(onError), s.config.merchants.escrowSweepMs),
+    // Scores whose inputs time alone moved (account age, days overdue, payment windows).
+    setInterval(() => s.credit.refreshStale().catch(onError), 60_000),
   ];
   for (const t of timers) t.unref();
   return async () => {

@@ -131,6 +131,7 @@ describe('accessibility', () => {
       '/merchants/mine',
       `/merchants/${shopId}`,
       `/merchants/${shopId}/dashboard`,
+      '/me/credit',
     ];
     // The risk console is for operators.
     await h.t.services.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [alice.id]);

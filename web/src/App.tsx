@@ -24,6 +24,7 @@ import {
 } from './pages/Circles.tsx';
 import { CollectionPage, NewCollectionPage } from './pages/Collections.tsx';
 import { ComposePage } from './pages/Compose.tsx';
+import { CreditPage } from './pages/Credit.tsx';
 import { DevicesPage } from './pages/Devices.tsx';
 import { DiscoverPage } from './pages/Discover.tsx';
 import { EnergyPage, FriendEnergyPage } from './pages/Energy.tsx';
@@ -183,6 +184,7 @@ export function App() {
                   <Route path="/me/verify" element={<VerifyPage />} />
                   <Route path="/me/pin" element={<PinPage />} />
                   <Route path="/me/devices" element={<DevicesPage />} />
+                  <Route path="/me/credit" element={<CreditPage />} />
                   <Route path="/friends/requests" element={<FriendRequestsPage />} />
                   <Route path="/friends/add" element={<AddFriendPage />} />
                   <Route path="/friends/qr" element={<FriendQrPage />} />

@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
 import { ApiError, type ErrorCode } from './api.ts';
-import type { AmountError } from './money.ts';
+import { type AmountError, formatMoney } from './money.ts';
 
 /**
  * The message for an error, in the user's language, from its stable `code` (never the server's
@@ -41,6 +41,17 @@ export function errorMessage(
       return typeof p.lockedUntil === 'string'
         ? t('errors.pin_locked_until', { time: formatTime(p.lockedUntil) })
         : t('errors.pin_locked');
+    case 'limit_exceeded':
+      // An IOU over the borrower's credit band's limit, or asked for while one is overdue.
+      if (p.limit === 'iou_overdue') return t('errors.limits.iou_overdue');
+      if (p.limit === 'iou_credit' && typeof p.maxAmount === 'number') {
+        const lang = document.documentElement.lang || 'zh-CN';
+        return t('errors.limits.iou_credit', {
+          amount: formatMoney(p.maxAmount, 'CNY', lang),
+          band: t(`credit.band.${String(p.band)}`),
+        });
+      }
+      return t('errors.limit_exceeded');
     case 'conflict':
       // A conflict that says why (a collection share already paid…) has its own message.
       return typeof p.reason === 'string'

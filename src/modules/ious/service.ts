@@ -133,6 +133,13 @@ export interface IouDeps {
   pipeline: PaymentPipeline;
   /** Lending and repaying are money out of a wallet: they use the daily transfer allowance. */
   dailyLimit: number;
+  /**
+   * The most the borrower may ask for on one IOU, by their credit band (docs/credit.md, "IOU
+   * limits"); without it only `config.maxAmount` applies.
+   */
+  creditLimit?: (
+    borrowerId: string,
+  ) => Promise<{ maxAmount: number; band: string; overdue: boolean }>;
 }
 
 interface IouRow {
@@ -234,6 +241,7 @@ export class IouService {
     const dueDay = this.validDueDay(input.dueDate);
     const purpose = input.purpose.trim();
     if (purpose === '') throw invalid('purpose must not be blank', { field: 'purpose' });
+    await this.refuseOverCreditLimit(borrower.id, input.amount);
     const lender = await this.d.identity.user(input.lenderId);
     if (!lender) throw notFound('lender');
     // Blocking ends a friendship, so it is asked first: it is the more telling reason.
@@ -715,6 +723,26 @@ export class IouService {
       });
     }
     return due;
+  }
+
+  /** One IOU may not be larger than the borrower's credit band allows: 409 limit_exceeded. */
+  private async refuseOverCreditLimit(borrowerId: string, amount: number): Promise<void> {
+    if (!this.d.creditLimit) return;
+    const { maxAmount, band, overdue } = await this.d.creditLimit(borrowerId);
+    if (overdue) {
+      throw new AppError('limit_exceeded', 'repay your overdue IOU before borrowing again', {
+        limit: 'iou_overdue',
+        maxAmount: 0,
+        band,
+      });
+    }
+    if (amount > maxAmount) {
+      throw new AppError(
+        'limit_exceeded',
+        `with your credit score (${band}) you can borrow at most ${maxAmount} on one IOU`,
+        { limit: 'iou_credit', maxAmount, band },
+      );
+    }
   }
 
   /** A request whose due date has come can no longer be accepted: no term would be left. */

@@ -67,6 +67,11 @@ export function MePage() {
           <span className="menu-value">{t('circles.menuHint')}</span>
           <ChevronIcon size={18} />
         </Link>
+        <Link to="/me/credit" className="menu-item">
+          <ShieldIcon />
+          <span className="menu-label">{t('credit.menu')}</span>
+          <ChevronIcon size={18} />
+        </Link>
       </nav>
       {me.role === 'admin' && (
         <nav className="card menu" aria-label={t('admin.title')}>
