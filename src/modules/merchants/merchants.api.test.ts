@@ -132,6 +132,12 @@ describe('static codes', () => {
       merchant: { id, name: '老王烧烤', category: 'food' },
       currency: 'CNY',
     });
+    // A genuine scan is the payer's campaign action of the day (extra card draws).
+    const scans = await t.services.db.query(
+      `SELECT source_id FROM campaign_actions WHERE user_id = $1 AND action = 'scan'`,
+      [payer.id],
+    );
+    expect(scans.rows).toEqual([{ source_id: id }]);
     expect((await pay(payer, { payload })).json().field).toBe('amount');
 
     const first = await pay(payer, { payload, amount: 2_500 }, 'static-1');
@@ -176,6 +182,11 @@ describe('static codes', () => {
       const r = await call('POST', '/api/v1/qr/resolve', { user: payer, body: { payload: bad } });
       expect(r.statusCode, bad).toBe(422);
       expect(r.json().code).toBe('qr_invalid');
+      const scans = await t.services.db.query(
+        `SELECT 1 FROM campaign_actions WHERE user_id = $1 AND action = 'scan'`,
+        [payer.id],
+      );
+      expect(scans.rowCount, 'a forged code earns nothing').toBe(0);
       const p = await pay(payer, { payload: bad, amount: 100 });
       expect(p.json().code).toBe('qr_invalid');
     }

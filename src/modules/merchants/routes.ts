@@ -4,7 +4,15 @@ import type { FastifyRequest } from 'fastify';
 import { timePage } from '../../platform/cursor.ts';
 import { invalid } from '../../platform/errors.ts';
 import { caller, emptyBodyAsObject, replyOnce } from '../../platform/http.ts';
-import { Amount, Body, IdParams, ListQuery, Page, Pin } from '../../platform/schemas.ts';
+import {
+  Amount,
+  Body,
+  IdParams,
+  ListQuery,
+  Page,
+  PaymentProof,
+  Pin,
+} from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
 
 const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) =>
@@ -316,7 +324,18 @@ export const merchantRoutes =
           },
         },
       },
-      async (request) => s.merchants.resolve(request.body.payload),
+      async (request) => {
+        const resolved = await s.merchants.resolve(request.body.payload);
+        // A genuine code scanned is the day's scan action for card campaigns (the first counts).
+        await s.campaigns.recordAction(
+          s.db,
+          caller(request).id,
+          'scan',
+          resolved.paymentRequestId ?? resolved.merchant.id,
+          s.clock.now(),
+        );
+        return resolved;
+      },
     );
 
     app.post(
@@ -334,6 +353,7 @@ export const merchantRoutes =
             escrow: Type.Optional(Type.Boolean()),
             note: Type.Optional(Type.String({ maxLength: 60 })),
             pin: Type.Optional(Pin),
+            ...PaymentProof,
             fundingSource: Type.Optional(
               Type.Object(
                 { familyLinkId: Type.String({ minLength: 1, maxLength: 64 }) },

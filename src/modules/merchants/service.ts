@@ -20,7 +20,7 @@ import {
   transferIdFor,
 } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
-import type { Caller, PaymentPipeline } from '../wallet/index.ts';
+import type { Caller, PasskeyAssertion, PaymentPipeline } from '../wallet/index.ts';
 import { encodeQr, qrKey, readQr } from './qr-payload.ts';
 import {
   MERCHANT_COLUMNS,
@@ -77,6 +77,9 @@ export interface PayInput {
   couponId?: string;
   escrow?: boolean;
   pin?: string;
+  /** A passkey assertion in place of the PIN, and the risk challenge this request answers. */
+  passkey?: PasskeyAssertion;
+  riskChallengeId?: string;
   note?: string;
   fundingSource?: { familyLinkId: string };
 }
@@ -334,9 +337,12 @@ export class MerchantService {
       : undefined;
     const note = request?.note ?? (input.note?.trim() || null);
     if (input.note?.trim() && !request) await this.d.screenText(input.note.trim(), user.id);
+    // Not holdable: a shop's customer is at the counter, so a rule that would hold it denies it.
     await pipeline.authorize({
       payer: user,
       pin: input.pin,
+      passkey: input.passkey,
+      riskChallengeId: input.riskChallengeId,
       amount: paid,
       currency: m.currency,
       // The risk engine's name for a merchant payment (API.md: appliesTo "payment").

@@ -399,3 +399,49 @@ describe('risk rules', () => {
     ]);
   });
 });
+
+describe('risk on a merchant payment', () => {
+  async function shopAndPayer(amount: number) {
+    const owner = await user();
+    const shop = await call('POST', '/api/v1/merchants', {
+      user: owner,
+      body: { name: '风控小店', category: 'food', address: '路', location: { lat: 30, lng: 120 } },
+    });
+    expect(shop.statusCode, shop.body).toBe(201);
+    const merchantId = shop.json().id as string;
+    const payer = await user({ balance: amount * 3, pin: PIN });
+    const pay = (extra: Json, k: string) =>
+      call('POST', '/api/v1/payments', {
+        user: payer,
+        headers: { 'idempotency-key': k },
+        body: { merchantId, amount, pin: PIN, ...extra },
+      });
+    return { payer, pay };
+  }
+
+  it('is challenged and, answered with the PIN, goes through once', async () => {
+    const amount = nextAmount++;
+    await rule(['payment'], amount, 'challenge');
+    const { payer, pay } = await shopAndPayer(amount);
+    const before = await balance(payer);
+    const first = await pay({}, key());
+    expect(first.statusCode, first.body).toBe(428);
+    const challenge = first.json().challenge as { id: string };
+    expect(await balance(payer)).toBe(before);
+    const answered = await pay({ riskChallengeId: challenge.id }, key());
+    expect(answered.statusCode, answered.body).toBe(201);
+    expect(answered.json()).toMatchObject({ status: 'completed', paid: amount });
+    expect(await balance(payer)).toBe(before - amount);
+  });
+
+  it('cannot wait for an operator at the counter: a hold rule denies it, nothing moved', async () => {
+    const amount = nextAmount++;
+    await rule(['payment'], amount, 'hold');
+    const { payer, pay } = await shopAndPayer(amount);
+    const before = await balance(payer);
+    const res = await pay({}, key());
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json().code).toBe('risk_denied');
+    expect(await balance(payer)).toBe(before);
+  });
+});

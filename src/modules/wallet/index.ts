@@ -9,6 +9,7 @@ export {
 export {
   type Authorization,
   type Effects,
+  type PasskeyAssertion,
   type PaymentParty,
   PaymentPipeline,
   type RiskHook,
