@@ -336,6 +336,17 @@ export function createServices(
     clock,
     timeZone: config.ious.timeZone,
     audit: (q, entry) => audit.record(q, entry),
+    // A dispute the payer opened and an operator decided wholly for the merchant.
+    disputesLost: async (q, userId) =>
+      Number(
+        (
+          await q.query<{ n: string }>(
+            `SELECT count(*) AS n FROM merchant_disputes
+              WHERE opened_by = $1 AND status = 'resolved' AND refund_amount = 0`,
+            [userId],
+          )
+        ).rows[0]!.n,
+      ),
   });
   outbox.on(CREDIT_INPUTS_CHANGED, (tx, payloads) =>
     credit.recomputeIn(

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { api, type TestUser, useTestApp } from '../../../test/support/app.ts';
+import { inTransaction } from '../../db/pool.ts';
 import '../../../test/support/fast-check.ts';
 import { crc16 } from './qr-payload.ts';
 
@@ -481,6 +482,32 @@ describe('escrow', () => {
     expect(resolved.statusCode, resolved.body).toBe(200);
     expect(await balance(payer)).toBe(10_000);
     expect((await dashboard(owner, id)).balance).toBe(0);
+  });
+
+  it('decided wholly for the merchant, counts against the payer’s credit', async () => {
+    const { payer, paymentId } = await escrowed(400);
+    const creditOf = async () => {
+      await inTransaction(t.services.db, (tx) => t.services.credit.recomputeIn(tx, [payer.id]));
+      return (await call('GET', '/api/v1/me/credit', { user: payer })).json();
+    };
+    const before = await creditOf();
+    const opened = await call('POST', `/api/v1/payments/${paymentId}/disputes`, {
+      user: payer,
+      body: { reason: '不想要了' },
+    });
+    const admin = await user();
+    await makeAdmin(admin);
+    const resolved = await call('POST', `/api/v1/admin/disputes/${opened.json().id}/resolve`, {
+      user: admin,
+      body: { refundAmount: 0, note: 'delivered as described' },
+    });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    const after = await creditOf();
+    // Through the history dimension (the reasons list only the four largest costs).
+    const history = (c: { factors: { dimension: string; score: number }[] }) =>
+      c.factors.find((f) => f.dimension === 'history')!.score;
+    expect(history(after)).toBeLessThan(history(before));
+    expect(after.score).toBeLessThan(before.score);
   });
 });
 
