@@ -9,6 +9,11 @@ import { api } from '../support/app.ts';
 import { idNumberFor, makeAdmin, signUp } from '../support/people.ts';
 import { logIn, poll, SCENARIO_TIMEOUT, shot, useBrowserHarness } from './harness.ts';
 
+// The database is shared with the other test files: this run's circles carry their own names.
+const run = Math.random().toString(36).slice(2, 6);
+const BOOK_CLUB = `大学生读书会 ${run}`;
+const HIKES = `Weekend hikes ${run}`;
+
 const h = useBrowserHarness();
 
 describe('circles', () => {
@@ -28,7 +33,7 @@ describe('circles', () => {
     const circle = await call('POST', '/api/v1/circles', {
       user: owner,
       body: {
-        name: '大学生读书会',
+        name: BOOK_CLUB,
         description: '每周一本书。浏览不限，18 岁以上的在校生可以发帖。',
         tags: ['读书', '校园'],
         rules: {
@@ -54,8 +59,8 @@ describe('circles', () => {
     await logIn(p, lin);
     await p.getByRole('link', { name: '我的', exact: true }).click();
     await p.getByRole('link', { name: /圈子/ }).click();
-    await p.getByRole('link', { name: /大学生读书会/ }).click();
-    await p.getByRole('heading', { name: '大学生读书会' }).waitFor();
+    await p.getByRole('link', { name: new RegExp(BOOK_CLUB) }).click();
+    await p.getByRole('heading', { name: BOOK_CLUB }).waitFor();
     // The rules are shown before joining.
     await p.getByText('年满 18 岁').waitFor();
     await p.getByText('认证在校学生').waitFor();
@@ -71,7 +76,7 @@ describe('circles', () => {
     await why.getByRole('link', { name: '去学生认证' }).click();
     await p.getByLabel('学校').fill('复旦大学');
     await p.getByRole('button', { name: '提交认证' }).click();
-    await p.getByRole('heading', { name: '大学生读书会' }).waitFor();
+    await p.getByRole('heading', { name: BOOK_CLUB }).waitFor();
     await p.getByLabel('帖子内容').fill('我读完了，最后一章太难过了。');
     await p.getByRole('button', { name: '发布', exact: true }).click();
     await p.getByText('我读完了，最后一章太难过了。').waitFor();
@@ -88,7 +93,7 @@ describe('circles', () => {
     const owner = await signUp(h.t, { nickname: 'Hikers' });
     const circle = await call('POST', '/api/v1/circles', {
       user: owner,
-      body: { name: 'Weekend hikes', description: 'Trails around Shanghai' },
+      body: { name: HIKES, description: 'Trails around Shanghai' },
     });
     const circleId = circle.json().id as string;
     const spammer = await signUp(h.t, { nickname: 'Lucky Girl' });
@@ -117,11 +122,14 @@ describe('circles', () => {
     await logIn(a, ops, 'en');
     await a.getByRole('link', { name: 'Me', exact: true }).click();
     await a.getByRole('link', { name: /Admin console/ }).click();
-    const item = a.getByRole('article').filter({ hasText: '约吗 私聊 加微信 看照片' });
+    const item = a
+      .getByRole('listitem')
+      .filter({ hasText: '约吗 私聊 加微信 看照片' })
+      .filter({ hasText: `Circle “${HIKES}”` });
     await item.getByText('3 reports').waitFor();
     await item.getByText('Sexual content × 2').waitFor();
     await item.getByText('Spam or ads × 1').waitFor();
-    await item.getByText(/Circle “Weekend hikes” · Lucky Girl/).waitFor();
+    await item.getByText(`Circle “${HIKES}” · Lucky Girl`).waitFor();
     await shot(a, 'admin-review-queue', 'en');
 
     await item.getByRole('button', { name: 'Decide' }).click();

@@ -81,10 +81,43 @@ describe('discovery for a user with no friends', () => {
     expect(withFriend.find((i) => i.id === hidden.id)?.reasons).toContain('friend');
   });
 
-  it('returns an empty list for circles and merchants until those modules plug in', async () => {
+  it('ranks circles and merchants for a user with no friends, by interest and place', async () => {
+    const run = Math.random().toString(36).slice(2, 6);
+    const owner = await user();
+    const made = await call('POST', '/api/v1/circles', {
+      user: owner,
+      body: { name: `骑行 ${run}`, description: '周末骑行', tags: [`骑行${run}`] },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    // A loner whose only activity is a post about cycling.
     const u = await user();
-    expect(await discover(u, 'kind=circles')).toEqual([]);
-    expect(await discover(u, 'kind=merchants&near=30.25,120.16')).toEqual([]);
+    await post(u, `周末想去骑行 #骑行${run}`);
+    const circles = await discover(u, 'kind=circles');
+    const circle = circles.find((i) => i.id === made.json().id);
+    expect(circle).toMatchObject({ kind: 'circle', circle: { name: `骑行 ${run}` } });
+    expect(circle!.reasons).toContain('interest');
+
+    // A shop a few hundred metres away, in a place nobody else is.
+    const here = { lat: -45.87 + Math.random() / 100, lng: 170.5 };
+    const shop = await call('POST', '/api/v1/merchants', {
+      user: owner,
+      body: {
+        name: `小馆 ${run}`,
+        category: 'food',
+        address: '路',
+        location: { lat: here.lat + 0.003, lng: here.lng },
+      },
+    });
+    expect(shop.statusCode, shop.body).toBe(201);
+    const merchants = await discover(u, `kind=merchants&near=${here.lat},${here.lng}`);
+    const found = merchants.find((i) => i.id === shop.json().id);
+    expect(found).toMatchObject({ kind: 'merchant', merchant: { name: `小馆 ${run}` } });
+    expect(found!.reasons).toContain('nearby');
+    expect(found!.distanceM).toBe(300);
+  });
+
+  it('refuses a malformed place or kind, and strangers', async () => {
+    const u = await user();
     const bad = await call('GET', '/api/v1/discover?kind=posts&near=abc', { user: u });
     expect(bad.statusCode).toBe(422);
     expect((await call('GET', '/api/v1/discover?kind=people', { user: u })).statusCode).toBe(422);

@@ -68,6 +68,27 @@ export const discoveryRoutes =
                       createdAt: Type.String(),
                     }),
                   ),
+                  circle: Type.Optional(
+                    Type.Object({
+                      id: Type.String(),
+                      name: Type.String(),
+                      description: Type.String(),
+                      tags: Type.Array(Type.String()),
+                      memberCount: Type.Integer(),
+                    }),
+                  ),
+                  merchant: Type.Optional(
+                    Type.Object({
+                      id: Type.String(),
+                      name: Type.String(),
+                      category: Type.String(),
+                      address: Type.String(),
+                      rating: Type.Object({
+                        average: Type.Union([Type.Number(), Type.Null()]),
+                        count: Type.Integer(),
+                      }),
+                    }),
+                  ),
                 }),
               ),
               nextCursor: Type.Null(),

@@ -10,8 +10,61 @@ import { campaignsApi, type DiscoveryItem } from './campaigns-api.ts';
 const TABS = ['posts', 'live', 'circles', 'merchants'] as const;
 type Tab = (typeof TABS)[number];
 
+function Reasons({ item }: { item: DiscoveryItem }) {
+  const { t } = useTranslation();
+  return (
+    <ul className="ds-reasons" aria-label="reasons">
+      {item.reasons.map((r) => (
+        <li key={r} className="chip chip-pending">
+          {t(`discover.reason.${r}`)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function Item({ item }: { item: DiscoveryItem }) {
   const { t, i18n } = useTranslation();
+  const distance =
+    item.distanceM !== undefined ? (
+      <span className="muted"> · {t('discover.distance', { meters: item.distanceM })}</span>
+    ) : null;
+  if (item.circle) {
+    const c = item.circle;
+    return (
+      <li className="card ds-item" data-item={item.id}>
+        <p>
+          <Link to={`/circles/${c.id}`} className="ds-text">
+            {c.name}
+          </Link>
+        </p>
+        <p className="small muted">
+          {c.description} · {t('discover.members', { count: c.memberCount })}
+        </p>
+        <Reasons item={item} />
+      </li>
+    );
+  }
+  if (item.merchant) {
+    const m = item.merchant;
+    return (
+      <li className="card ds-item" data-item={item.id}>
+        <p>
+          <Link to={`/merchants/${m.id}`} className="ds-text">
+            {m.name}
+          </Link>
+        </p>
+        <p className="small muted">
+          {m.address}
+          {m.rating.average !== null
+            ? ` · ★ ${m.rating.average} (${m.rating.count})`
+            : ` · ${t('discover.noRatings')}`}
+          {distance}
+        </p>
+        <Reasons item={item} />
+      </li>
+    );
+  }
   const p = item.post;
   if (!p) return null;
   return (
@@ -21,22 +74,14 @@ function Item({ item }: { item: DiscoveryItem }) {
         <time className="muted" dateTime={p.createdAt}>
           {timeAgo(i18n.language, p.createdAt)}
         </time>
-        {item.distanceM !== undefined ? (
-          <span className="muted"> · {t('discover.distance', { meters: item.distanceM })}</span>
-        ) : null}
+        {distance}
       </p>
       <p>
         <Link to={`/posts/${p.id}`} className="ds-text">
           {p.text}
         </Link>
       </p>
-      <ul className="ds-reasons" aria-label="reasons">
-        {item.reasons.map((r) => (
-          <li key={r} className="chip chip-pending">
-            {t(`discover.reason.${r}`)}
-          </li>
-        ))}
-      </ul>
+      <Reasons item={item} />
     </li>
   );
 }
@@ -110,14 +155,7 @@ export function DiscoverPage() {
       {list.error ? <ErrorText>{errorMessage(t, list.error)}</ErrorText> : null}
       {list.loading && !list.data ? <Loading /> : null}
       {list.data && list.data.items.length === 0 ? (
-        <EmptyState
-          title={t('discover.empty')}
-          hint={
-            tab === 'circles' || tab === 'merchants'
-              ? t('discover.comingSoon')
-              : t('discover.emptyHint')
-          }
-        />
+        <EmptyState title={t('discover.empty')} hint={t('discover.emptyHint')} />
       ) : null}
       <ul className="ds-list">
         {(list.data?.items ?? []).map((item) => (

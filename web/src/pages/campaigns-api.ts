@@ -123,6 +123,14 @@ export interface DiscoveryItem {
     commentCount?: number;
     createdAt: string;
   };
+  circle?: { id: string; name: string; description: string; tags: string[]; memberCount: number };
+  merchant?: {
+    id: string;
+    name: string;
+    category: string;
+    address: string;
+    rating: { average: number | null; count: number };
+  };
 }
 
 const DEVICE_KEY = 'hebao.deviceId';
