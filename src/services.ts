@@ -420,10 +420,16 @@ export function createServices(
     timeZone: config.campaigns.timeZone,
   });
   paymentRewards = async (tx, payments) => {
-    for (const p of payments) {
-      await campaigns.recordAction(tx, p.fromUserId, 'payment', p.transferId, p.createdAt);
-      await farm.earnFeedIn(tx, p.fromUserId, p.transferId, p.createdAt);
-    }
+    const earned = payments.map((p) => ({
+      userId: p.fromUserId,
+      sourceId: p.transferId,
+      at: p.createdAt,
+    }));
+    await campaigns.recordActions(
+      tx,
+      earned.map((e) => ({ ...e, action: 'payment' as const })),
+    );
+    await farm.earnFeedForPayments(tx, earned);
   };
   const conversations = new ConversationService({
     db,

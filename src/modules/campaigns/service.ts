@@ -517,6 +517,26 @@ export class CampaignService {
     );
   }
 
+  /** `recordAction` for many at once, one statement (how the outbox delivers payments). */
+  async recordActions(
+    q: Queryable,
+    actions: readonly { userId: string; action: CampaignAction; sourceId: string; at: Date }[],
+  ): Promise<void> {
+    if (actions.length === 0) return;
+    await q.query(
+      `INSERT INTO campaign_actions (user_id, day, action, source_id, created_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+       ON CONFLICT DO NOTHING`,
+      [
+        actions.map((a) => a.userId),
+        actions.map((a) => this.day(a.at)),
+        actions.map((a) => a.action),
+        actions.map((a) => a.sourceId),
+        actions.map((a) => a.at),
+      ],
+    );
+  }
+
   /**
    * The draw-date job, safe in any number of processes: each due campaign is claimed with
    * `FOR UPDATE SKIP LOCKED` in the transaction that pays it, so it is paid exactly once.

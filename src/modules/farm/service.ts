@@ -177,6 +177,31 @@ export class FarmService {
     );
   }
 
+  /**
+   * `earnFeedIn` for a batch of payments (the outbox's delivery): one read finds the payers who
+   * already earned the day's most, whose payments earn nothing more (a day's count only grows),
+   * and only the others take the per-payment path.
+   */
+  async earnFeedForPayments(
+    q: Queryable,
+    payments: readonly { userId: string; sourceId: string; at: Date }[],
+  ): Promise<void> {
+    const { config, timeZone } = this.d;
+    if (config.paymentsPerDay === 0 || payments.length === 0) return;
+    const days = payments.map((p) => periodKey(p.at, timeZone, 'day'));
+    const { rows } = await q.query<{ user_id: string; day: string }>(
+      `SELECT e.user_id, e.day FROM farm_feed_earnings e
+        JOIN unnest($1::uuid[], $2::text[]) AS i(user_id, day) ON e.user_id = i.user_id AND e.day = i.day
+       GROUP BY e.user_id, e.day HAVING count(DISTINCT e.source_id) >= $3`,
+      [payments.map((p) => p.userId), days, config.paymentsPerDay],
+    );
+    const full = new Set(rows.map((r) => `${r.user_id}|${r.day}`));
+    for (const [i, p] of payments.entries()) {
+      if (full.has(`${p.userId}|${days[i]}`)) continue;
+      await this.earnFeedIn(q, p.userId, p.sourceId, p.at);
+    }
+  }
+
   async createProject(
     adminId: string,
     input: {
