@@ -1,14 +1,21 @@
 /**
  * The facts of a movement, read from indexed state in one round trip: the rolling aggregates
- * (`risk_pairs`, `risk_events`) maintained when money commits, and the users' and friendships'
- * primary keys. Each window is an index range bounded by what the user did in it, never a scan
- * of their history. The rows that keep the aggregates are built here too.
+ * (`risk_pairs`, and `risk_buckets`: each user's money per five minutes) maintained when money
+ * commits, and the users' and friendships' primary keys. A window reads at most 289 buckets
+ * per user however much they paid in it, never a scan of their history. The rows that keep
+ * the aggregates are built here too.
  */
 import type { Queryable } from '../../db/pool.ts';
 import type { BatchRow } from '../ledger/index.ts';
 import type { Facts } from './rules.ts';
 
 const DAY_MS = 86_400_000;
+/** The aggregates' resolution: a window includes the bucket its start falls in (errs high). */
+const BUCKET_MS = 300_000;
+const bucketOf = (at: string) => {
+  const ms = Date.parse(at);
+  return new Date(ms - (ms % BUCKET_MS)).toISOString();
+};
 
 /** Kinds whose money lands in the counterparty's wallet at once: they make payer→payee pairs. */
 const DIRECT = new Set([
@@ -78,8 +85,25 @@ export async function writeActivity(q: Queryable, rows: readonly ActivityRow[]):
     }
     if (r.payerId && r.payeeId) pairs.push({ payer: r.payerId, payee: r.payeeId, at: r.at });
   }
-  // Pairs sorted and merged so that one statement never touches a row twice (and two batches
-  // lock the pairs they share in the same order).
+  // Buckets and pairs sorted and merged so that one statement never touches a row twice (and
+  // two batches lock the rows they share in the same order).
+  const buckets = new Map<
+    string,
+    { user: string; bucket: string; outCount: number; outSum: number; inSum: number }
+  >();
+  for (const [i, user] of users.entries()) {
+    const bucket = bucketOf(ats[i]!);
+    const k = `${user}|${bucket}`;
+    const b = buckets.get(k) ?? { user, bucket, outCount: 0, outSum: 0, inSum: 0 };
+    if (dirs[i] === 'o') {
+      b.outCount++;
+      b.outSum += values[i]!;
+    } else b.inSum += values[i]!;
+    buckets.set(k, b);
+  }
+  const sortedBuckets = [...buckets.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([, v]) => v);
   const merged = new Map<string, { payer: string; payee: string; first: string; last: string }>();
   for (const p of pairs) {
     const k = `${p.payer}|${p.payee}`;
@@ -93,17 +117,20 @@ export async function writeActivity(q: Queryable, rows: readonly ActivityRow[]):
   const sorted = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
   await q.query(
     `WITH ev AS (
-       INSERT INTO risk_events (user_id, direction, amount, at)
-       SELECT * FROM unnest($1::uuid[], $2::char(1)[], $3::bigint[], $4::timestamptz[])
+       INSERT INTO risk_buckets AS b (user_id, bucket, out_count, out_sum, in_sum)
+       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::bigint[], $5::bigint[])
+       ON CONFLICT (user_id, bucket) DO UPDATE SET out_count = b.out_count + excluded.out_count,
+         out_sum = b.out_sum + excluded.out_sum, in_sum = b.in_sum + excluded.in_sum
      )
      INSERT INTO risk_pairs AS p (payer_id, payee_id, first_at, last_at)
-     SELECT * FROM unnest($5::uuid[], $6::uuid[], $7::timestamptz[], $8::timestamptz[])
+     SELECT * FROM unnest($6::uuid[], $7::uuid[], $8::timestamptz[], $9::timestamptz[])
      ON CONFLICT (payer_id, payee_id) DO UPDATE SET last_at = greatest(p.last_at, excluded.last_at)`,
     [
-      users,
-      dirs,
-      values,
-      ats,
+      sortedBuckets.map((b) => b.user),
+      sortedBuckets.map((b) => b.bucket),
+      sortedBuckets.map((b) => b.outCount),
+      sortedBuckets.map((b) => b.outSum),
+      sortedBuckets.map((b) => b.inSum),
       sorted.map((p) => p.payer),
       sorted.map((p) => p.payee),
       sorted.map((p) => p.first),
@@ -147,11 +174,16 @@ export async function readFacts(
             (SELECT count(*) FROM risk_pairs WHERE $2::uuid IS NOT NULL AND payee_id = $2 AND last_at > $3)
               AS payee_distinct_payers,
             e.count_1h, e.out_24h, e.in_24h
-       FROM (SELECT count(*) FILTER (WHERE direction = 'o' AND at > $4) AS count_1h,
-                    coalesce(sum(amount) FILTER (WHERE direction = 'o'), 0) AS out_24h,
-                    coalesce(sum(amount) FILTER (WHERE direction = 'i'), 0) AS in_24h
-               FROM risk_events WHERE user_id = $1 AND at > $3) e`,
-    [input.payerId, input.payeeId ?? null, dayAgo, hourAgo],
+       FROM (SELECT coalesce(sum(out_count) FILTER (WHERE bucket > $4), 0) AS count_1h,
+                    coalesce(sum(out_sum), 0) AS out_24h, coalesce(sum(in_sum), 0) AS in_24h
+               FROM risk_buckets WHERE user_id = $1 AND bucket > $5) e`,
+    [
+      input.payerId,
+      input.payeeId ?? null,
+      dayAgo,
+      new Date(hourAgo.getTime() - BUCKET_MS),
+      new Date(dayAgo.getTime() - BUCKET_MS),
+    ],
   );
   const r = rows[0]!;
   const days = (d: Date) => Math.floor((input.now.getTime() - d.getTime()) / DAY_MS);
