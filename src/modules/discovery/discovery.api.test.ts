@@ -75,6 +75,22 @@ describe('discovery for a user with no friends', () => {
     }
     expect(items.every((i) => i.reasons.length > 0)).toBe(true);
 
+    // Reports upheld against the voice (content taken down) end the trust (set-up by SQL: the
+    // review queue's own tests walk through deciding them).
+    for (let i = 0; i < 3; i++) {
+      await t.services.db.query(
+        `INSERT INTO review_items (id, target_type, target_id, author_id, status, decision,
+                                   created_at, updated_at, decided_at)
+         VALUES (gen_random_uuid(), 'post', gen_random_uuid()::text, $1, 'closed', 'take_down',
+                 now(), now(), now())`,
+        [voice.id],
+      );
+    }
+    const after = await discover(loner, 'kind=posts');
+    for (const item of after.filter((i) => voicePosts.includes(i.id))) {
+      expect(item.reasons).not.toContain('trusted_voice');
+    }
+
     // A friend is one signal among several: it adds a reason, it does not replace the rest.
     await befriend(loner, stranger);
     const withFriend = await discover(loner, 'kind=posts');

@@ -222,8 +222,9 @@ export class DiscoveryService {
   }
 
   /**
-   * Trusted voices: each author's record (trustScore). Posts held by moderation stand in for
-   * upheld reports until the reports module is merged (then its upheld count replaces them).
+   * Trusted voices: each author's record (trustScore): age, verification, visible posts and
+   * what others made of them, and reports upheld against them (review items decided
+   * take-down or ban).
    */
   private async authorTrust(authorIds: string[]): Promise<Map<string, number>> {
     if (authorIds.length === 0) return new Map();
@@ -233,13 +234,14 @@ export class DiscoveryService {
       verified: boolean;
       posts: number;
       engagement: number;
-      held: number;
+      upheld: number;
     }>(
       `SELECT u.id, u.created_at, u.verified_at IS NOT NULL AS verified,
               count(p.id) FILTER (WHERE p.moderation_status = 'visible')::int AS posts,
               coalesce(sum(p.like_count + p.comment_count)
                 FILTER (WHERE p.moderation_status = 'visible'), 0)::int AS engagement,
-              count(p.id) FILTER (WHERE p.moderation_status = 'held')::int AS held
+              (SELECT count(*)::int FROM review_items r
+                WHERE r.author_id = u.id AND r.decision IN ('take_down', 'ban_author')) AS upheld
          FROM users u LEFT JOIN posts p ON p.author_id = u.id
         WHERE u.id = ANY($1::uuid[]) GROUP BY u.id`,
       [authorIds],
@@ -253,7 +255,7 @@ export class DiscoveryService {
           verified: r.verified,
           posts: r.posts,
           engagement: r.engagement,
-          upheldReports: r.held,
+          upheldReports: r.upheld,
         }),
       ]),
     );
