@@ -9,6 +9,7 @@ import { AppError, conflict, forbidden, invalid, notFound } from '../../platform
 import { isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY } from '../../platform/money.ts';
 import { newTransferId, type TransferId, transferIdFor } from '../ledger/index.ts';
+import type { PasskeyAssertion } from '../wallet/index.ts';
 import { type CollectionShare, sharesOfEach, splitEvenly } from './collection-split.ts';
 import { allowEveryNote, type GroupMoneyDeps, type NoteScreen, type Payer } from './money.ts';
 
@@ -363,7 +364,7 @@ export class CollectionService {
   async pay(
     user: Payer,
     collectionId: string,
-    input: { pin?: string },
+    input: { pin?: string; passkey?: PasskeyAssertion; riskChallengeId?: string },
     key: string | undefined,
   ): Promise<CollectionPayment> {
     if (!isUuid(collectionId)) throw notFound('collection');
@@ -380,6 +381,8 @@ export class CollectionService {
     await pipeline.authorize({
       payer: user,
       pin: input.pin,
+      passkey: input.passkey,
+      riskChallengeId: input.riskChallengeId,
       amount: seen.share.amount,
       currency: seen.currency,
       kind: 'group.collection.payment',

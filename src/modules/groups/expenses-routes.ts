@@ -12,6 +12,7 @@ import {
   IsoDate,
   ListQuery,
   Page,
+  PaymentProof,
   Pin,
 } from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
@@ -280,6 +281,7 @@ export const expenseRoutes =
             amount: Amount,
             currency: Type.Optional(Currency),
             pin: Type.Optional(Pin),
+            ...PaymentProof,
           }),
           response: { 201: SettlementView },
         },

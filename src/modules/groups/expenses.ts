@@ -11,6 +11,7 @@ import { conflict, forbidden, invalid, notFound } from '../../platform/errors.ts
 import { derivedId, isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY } from '../../platform/money.ts';
 import { transferIdFor } from '../ledger/index.ts';
+import type { PasskeyAssertion } from '../wallet/index.ts';
 import {
   allowEveryNote,
   type GroupMoneyDeps,
@@ -419,7 +420,14 @@ export class ExpenseService {
   async settle(
     payer: Payer,
     groupId: string,
-    input: { to: string; amount: number; currency?: string; pin?: string },
+    input: {
+      to: string;
+      amount: number;
+      currency?: string;
+      pin?: string;
+      passkey?: PasskeyAssertion;
+      riskChallengeId?: string;
+    },
     key: string | undefined,
   ): Promise<SettlementView> {
     const { db, clock, pipeline, limits } = this.d;
@@ -428,6 +436,8 @@ export class ExpenseService {
     await pipeline.authorize({
       payer,
       pin: input.pin,
+      passkey: input.passkey,
+      riskChallengeId: input.riskChallengeId,
       amount: input.amount,
       currency,
       kind: 'group.settlement',

@@ -14,6 +14,7 @@ import {
   type TransferId,
   transferIdFor,
 } from '../ledger/index.ts';
+import type { PasskeyAssertion } from '../wallet/index.ts';
 import {
   allowEveryNote,
   type GroupMoneyDeps,
@@ -130,7 +131,13 @@ export class GroupFundService {
   async contribute(
     user: Payer,
     groupId: string,
-    input: { amount: number; note?: string; pin?: string },
+    input: {
+      amount: number;
+      note?: string;
+      pin?: string;
+      passkey?: PasskeyAssertion;
+      riskChallengeId?: string;
+    },
     key: string | undefined,
   ): Promise<FundEntry> {
     const { db, groups, pipeline, limits } = this.d;
@@ -140,6 +147,8 @@ export class GroupFundService {
     await pipeline.authorize({
       payer: user,
       pin: input.pin,
+      passkey: input.passkey,
+      riskChallengeId: input.riskChallengeId,
       amount: input.amount,
       currency: FUND_CURRENCY,
       kind: 'group.fund.contribution',

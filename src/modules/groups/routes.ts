@@ -253,7 +253,12 @@ export const groupRoutes =
           tags: ['groups'],
           summary: 'Contribute from your wallet to the group fund',
           params: IdParams,
-          body: Body({ amount: Amount, note: Type.Optional(Note), pin: Type.Optional(Pin) }),
+          body: Body({
+            amount: Amount,
+            note: Type.Optional(Note),
+            pin: Type.Optional(Pin),
+            ...PaymentProof,
+          }),
           response: { 201: FundEntry },
         },
       },
@@ -381,7 +386,7 @@ export const groupRoutes =
           description:
             'A second payment of the same share is 409 conflict with reason "already_paid".',
           params: IdParams,
-          body: Body({ pin: Type.Optional(Pin) }),
+          body: Body({ pin: Type.Optional(Pin), ...PaymentProof }),
           response: { 201: CollectionPayment },
         },
       },

@@ -2,7 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { timePage } from '../../platform/cursor.ts';
 import { caller, emptyBodyAsObject, replyOnce } from '../../platform/http.ts';
-import { Amount, Body, Currency, IdParams, ListQuery, Page, Pin } from '../../platform/schemas.ts';
+import {
+  Amount,
+  Body,
+  Currency,
+  IdParams,
+  ListQuery,
+  Page,
+  PaymentProof,
+  Pin,
+} from '../../platform/schemas.ts';
 import type { Services } from '../../services.ts';
 
 const Status = Type.Union([
@@ -74,7 +83,7 @@ const IouView = Type.Object({
 const StatusOf = <S extends string>(status: S) =>
   Type.Object({ id: Type.String(), status: Type.Literal(status) });
 
-const PinBody = Body({ pin: Type.Optional(Pin) });
+const PinBody = Body({ pin: Type.Optional(Pin), ...PaymentProof });
 const NoBody = Body({});
 
 export const iouRoutes =
@@ -131,7 +140,7 @@ export const iouRoutes =
       },
       async (request, reply) =>
         replyOnce(s.idempotency, request, reply, 200, (user, _key) =>
-          s.ious.accept(user, request.params.id, request.body.pin),
+          s.ious.accept(user, request.params.id, request.body.pin, request.body),
         ),
     );
 
@@ -175,7 +184,7 @@ export const iouRoutes =
           tags: ['IOUs'],
           summary: 'Repay (borrower): interest first, then principal',
           params: IdParams,
-          body: Body({ amount: Amount, pin: Type.Optional(Pin) }),
+          body: Body({ amount: Amount, pin: Type.Optional(Pin), ...PaymentProof }),
           response: {
             201: Type.Object({
               ...Repayment,

@@ -14,7 +14,7 @@ import type { IdentityService } from '../identity/index.ts';
 import { type Ledger, transferIdFor } from '../ledger/index.ts';
 import type { NotificationService } from '../notifications/index.ts';
 import type { SocialGraph } from '../social/graph.ts';
-import type { PaymentPipeline } from '../wallet/index.ts';
+import type { PasskeyAssertion, PaymentPipeline } from '../wallet/index.ts';
 import {
   accrue,
   applyRepayment,
@@ -298,6 +298,7 @@ export class IouService {
     lender: Caller,
     iouId: string,
     pin: string | undefined,
+    proof: { passkey?: PasskeyAssertion; riskChallengeId?: string } = {},
   ): Promise<{ id: string; status: 'active' }> {
     const seen = await this.partyIou(this.d.db, iouId, lender.id);
     requireSide(seen, lender.id, 'lender', 'accept');
@@ -306,6 +307,8 @@ export class IouService {
     await this.d.pipeline.authorize({
       payer: lender,
       pin,
+      passkey: proof.passkey,
+      riskChallengeId: proof.riskChallengeId,
       amount: Number(seen.principal),
       currency: seen.currency,
       kind: 'iou.loan',
@@ -382,7 +385,7 @@ export class IouService {
   async repay(
     borrower: Caller,
     iouId: string,
-    input: { amount: number; pin?: string },
+    input: { amount: number; pin?: string; passkey?: PasskeyAssertion; riskChallengeId?: string },
     key: string | undefined,
   ): Promise<RepaymentResult> {
     const seen = await this.partyIou(this.d.db, iouId, borrower.id);
@@ -394,6 +397,8 @@ export class IouService {
     await this.d.pipeline.authorize({
       payer: borrower,
       pin: input.pin,
+      passkey: input.passkey,
+      riskChallengeId: input.riskChallengeId,
       amount: input.amount,
       currency: seen.currency,
       kind: 'iou.repayment',

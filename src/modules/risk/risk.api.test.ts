@@ -445,3 +445,27 @@ describe('risk on a merchant payment', () => {
     expect(await balance(payer)).toBe(before);
   });
 });
+
+describe('a challenge on the other money requests', () => {
+  it('is answered on a group fund contribution with the PIN, and the money moves once', async () => {
+    const amount = nextAmount++;
+    await rule(['group_contribution'], amount, 'challenge');
+    const [owner, member] = await Promise.all([user({ balance: amount * 2, pin: PIN }), user()]);
+    const groupId = await groupOf(owner, [member]);
+    const contribute = (extra: Json) =>
+      call('POST', `/api/v1/groups/${groupId}/fund/contributions`, {
+        user: owner,
+        headers: { 'idempotency-key': key() },
+        body: { amount, pin: PIN, ...extra },
+      });
+    const first = await contribute({});
+    expect(first.statusCode, first.body).toBe(428);
+    expect(await balance(owner)).toBe(amount * 2);
+    const challenge = first.json().challenge as { id: string };
+    const answered = await contribute({ riskChallengeId: challenge.id });
+    expect(answered.statusCode, answered.body).toBe(201);
+    expect(await balance(owner)).toBe(amount);
+    const fund = await call('GET', `/api/v1/groups/${groupId}/fund`, { user: owner });
+    expect(fund.json().balance).toBe(amount);
+  });
+});
