@@ -13,6 +13,7 @@ import { logIn, poll, SCENARIO_TIMEOUT, shot, useBrowserHarness } from './harnes
 const run = Math.random().toString(36).slice(2, 6);
 const BOOK_CLUB = `大学生读书会 ${run}`;
 const HIKES = `Weekend hikes ${run}`;
+const SPAMMER = `Lucky Girl ${run}`;
 
 const h = useBrowserHarness();
 
@@ -96,7 +97,7 @@ describe('circles', () => {
       body: { name: HIKES, description: 'Trails around Shanghai' },
     });
     const circleId = circle.json().id as string;
-    const spammer = await signUp(h.t, { nickname: 'Lucky Girl' });
+    const spammer = await signUp(h.t, { nickname: SPAMMER });
     await call('POST', `/api/v1/circles/${circleId}/members`, { user: spammer });
     const spam = await call('POST', `/api/v1/circles/${circleId}/posts`, {
       user: spammer,
@@ -129,17 +130,17 @@ describe('circles', () => {
     await item.getByText('3 reports').waitFor();
     await item.getByText('Sexual content × 2').waitFor();
     await item.getByText('Spam or ads × 1').waitFor();
-    await item.getByText(`Circle “${HIKES}” · Lucky Girl`).waitFor();
+    await item.getByText(`Circle “${HIKES}” · ${SPAMMER}`).waitFor();
     await shot(a, 'admin-review-queue', 'en');
 
     await item.getByRole('button', { name: 'Decide' }).click();
     await a.getByLabel('Ban the author and take down').check();
     await a.getByLabel('Note').fill('Solicitation');
     await a.getByRole('button', { name: 'Confirm' }).click();
-    await poll(() => a.getByRole('article').filter({ hasText: '约吗' }).count()).toBe(0);
+    await poll(() => item.count()).toBe(0);
 
     await a.getByRole('tab', { name: 'Bans' }).click();
-    await a.locator('.ban-card').filter({ hasText: 'Lucky Girl' }).getByText('Permanent').waitFor();
+    await a.locator('.ban-card').filter({ hasText: SPAMMER }).getByText('Permanent').waitFor();
     await shot(a, 'admin-bans', 'en');
     await a.getByRole('tab', { name: 'Audit log' }).click();
     await a.getByText('Banned an author').first().waitFor();
