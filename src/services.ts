@@ -152,6 +152,8 @@ export function createServices(
   const cacheBus = new CacheBus(databaseUrl, config.cache);
   registerCacheMetrics(metrics.registry, cacheBus);
   const ledger = new Ledger(db, clock, config.ledger, metrics);
+  // Operators' actions, each written in the transaction of the action it records.
+  const audit = new AuditLog(db, clock);
   const moderation = new ModerationService(db, clock, config.dataDir);
   const sms = new SandboxSmsChannel(clock);
   const identity = new IdentityService(db, clock, {
@@ -230,6 +232,7 @@ export function createServices(
     creditScoreOf: overrides.creditScoreOf ?? ((userId) => credit.scoreOf(userId)),
     // Called per payment, long after the devices module below exists.
     deviceIsNew: (userId, deviceId) => devices.isNew(userId, deviceId),
+    audit,
   });
   const decide: RiskHook = overrides.risk ?? risk.decide;
   // A refused note is 422 content_rejected (and logged at once); one held for review is stored
@@ -330,7 +333,6 @@ export function createServices(
         : { allowed: true, held: verdict.action === 'review' };
     },
   });
-  const audit = new AuditLog(db, clock);
   const credit = new CreditService({
     db,
     clock,

@@ -1,4 +1,4 @@
-export { type AdminAction, type AuditWriter, campaignAuditTable } from './audit.ts';
+export type { AdminAction, AuditWriter } from './audit.ts';
 export * from './fairness.ts';
 export { campaignRoutes } from './routes.ts';
 export {

@@ -15,7 +15,7 @@ import {
 import type { NotificationService } from '../notifications/index.ts';
 import type { SocialGraph } from '../social/graph.ts';
 import { type PaymentPipeline, periodKey, WalletService } from '../wallet/index.ts';
-import { type AuditWriter, campaignAuditTable } from './audit.ts';
+import type { AuditWriter } from './audit.ts';
 import {
   type Card,
   DRAW_MESSAGE_PREFIX,
@@ -118,7 +118,7 @@ export interface CampaignDeps {
   pipeline: PaymentPipeline;
   notifications: NotificationService;
   config: CampaignsConfig;
-  audit?: AuditWriter;
+  audit: AuditWriter;
 }
 
 export function platformCampaignCode(currency: string): string {
@@ -151,7 +151,7 @@ export class CampaignService {
   private readonly audit: AuditWriter;
 
   constructor(private readonly d: CampaignDeps) {
-    this.audit = d.audit ?? campaignAuditTable;
+    this.audit = d.audit;
   }
 
   private day(at: Date): string {

@@ -5,7 +5,7 @@ import type { Clock } from '../../platform/clock.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
 import { derivedId, isUuid, newId } from '../../platform/ids.ts';
 import { DEFAULT_CURRENCY } from '../../platform/money.ts';
-import { type AuditWriter, campaignAuditTable } from '../campaigns/audit.ts';
+import type { AuditWriter } from '../campaigns/audit.ts';
 import { AccountFlags, type AccountId, type Ledger, transferIdFor } from '../ledger/index.ts';
 import { type PaymentPipeline, periodKey } from '../wallet/index.ts';
 
@@ -77,7 +77,7 @@ export interface FarmDeps {
   pipeline: PaymentPipeline;
   config: FarmConfig;
   timeZone: string;
-  audit?: AuditWriter;
+  audit: AuditWriter;
 }
 
 /**
@@ -90,7 +90,7 @@ export class FarmService {
   private readonly audit: AuditWriter;
 
   constructor(private readonly d: FarmDeps) {
-    this.audit = d.audit ?? campaignAuditTable;
+    this.audit = d.audit;
   }
 
   /** The caller's farm row, locked and settled (created on first use). */

@@ -4,12 +4,14 @@
  * keeps holds until an admin releases or rejects them; versions rules and dry-runs them over
  * the recorded decisions. The rules' language and interpreter are pure (rules.ts).
  */
+
 import { createHash } from 'node:crypto';
 import { type Db, inTransaction, type Queryable, type Tx } from '../../db/pool.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, conflict, invalid, notFound } from '../../platform/errors.ts';
 import { currentIdempotency } from '../../platform/idempotency.ts';
 import { isUuid, newId } from '../../platform/ids.ts';
+import type { AuditLog } from '../audit/index.ts';
 import type { BatchRow, Ledger } from '../ledger/index.ts';
 import {
   type HeldMovement,
@@ -50,6 +52,8 @@ export interface RiskDeps {
   creditScoreOf?: (userId: string) => Promise<number | null>;
   /** Whether a device is new to the user (the devices module); absent: the fact is absent. */
   deviceIsNew?: (userId: string, deviceId: string) => Promise<boolean>;
+  /** The platform's audit log: every rule and hold decision is an operator action. */
+  audit: AuditLog;
 }
 
 export interface RuleInput {
@@ -607,19 +611,12 @@ export class RiskService {
   ): Promise<T> {
     return inTransaction(this.d.db, async (tx) => {
       const result = await work(tx);
-      await tx.query(
-        `INSERT INTO audit_log (id, actor_id, action, target_type, target_id, detail, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          newId(),
-          actorId,
-          action,
-          target.type,
-          target.id(result),
-          JSON.stringify(detail(result)),
-          this.d.clock.now(),
-        ],
-      );
+      await this.d.audit.record(tx, {
+        actorId,
+        action,
+        target: { type: target.type, id: target.id(result) },
+        detail: detail(result),
+      });
       return result;
     });
   }
